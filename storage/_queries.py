@@ -1,0 +1,347 @@
+"""The SQL behind Store, as plain blocking functions of a connection.
+
+They run on the store's worker threads only. Writers use explicit BEGIN IMMEDIATE /
+COMMIT (connections are in autocommit mode) so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._worker import AppendJob
+from .errors import (
+    CampaignExists,
+    CampaignNotFound,
+    CheckpointVersionError,
+    CorruptCampaign,
+    DatabaseWriteFailed,
+    DuplicateVersionError,
+    JournalGapError,
+)
+from .records import CampaignInfo, JournalRecord, LoadedCampaign, row_checksum
+
+_CAMPAIGN_COLUMNS = "id, name, version, snapshot_version, created_at_ms, updated_at_ms"
+_JOURNAL_COLUMNS = "version, ops, inverse, by, description, at_ms, meta, sha256"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One consistent view across several SELECTs while the writer keeps committing."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _latest_version(conn: sqlite3.Connection, campaign_id: str) -> int:
+    row = conn.execute("SELECT version FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+    if row is None:
+        raise CampaignNotFound(campaign_id)
+    return int(row[0])
+
+
+# --- writes ---------------------------------------------------------------------------
+
+
+def write_appends(conn: sqlite3.Connection, jobs: list[AppendJob]) -> list[BaseException | None]:
+    """Store every valid append in ONE transaction; refused ones write nothing."""
+    outcomes: list[BaseException | None] = []
+    latest: dict[str, int] = {}
+    stamp = now_ms()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for job in jobs:
+            rec = job.record
+            try:
+                current = latest.get(rec.campaign_id)
+                if current is None:
+                    current = _latest_version(conn, rec.campaign_id)
+            except CampaignNotFound as exc:
+                outcomes.append(exc)
+                continue
+            if rec.version <= current:
+                outcomes.append(DuplicateVersionError(rec.campaign_id, current, rec.version))
+                continue
+            if rec.version != current + 1:
+                outcomes.append(JournalGapError(rec.campaign_id, current, rec.version))
+                continue
+            conn.execute(
+                "INSERT INTO journal (campaign_id, version, ops, inverse, by, description,"
+                " at_ms, meta, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rec.campaign_id,
+                    rec.version,
+                    rec.ops,
+                    rec.inverse,
+                    rec.by,
+                    rec.description,
+                    rec.at_ms,
+                    rec.meta,
+                    rec.sha256,
+                ),
+            )
+            conn.execute(
+                "UPDATE campaigns SET version = ?, updated_at_ms = ? WHERE id = ?",
+                (rec.version, stamp, rec.campaign_id),
+            )
+            latest[rec.campaign_id] = rec.version
+            outcomes.append(None)
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        return [DatabaseWriteFailed(str(exc)) for _ in jobs]
+    return outcomes
+
+
+def create_campaign(
+    conn: sqlite3.Connection,
+    campaign_id: str,
+    name: str,
+    snapshot: bytes,
+    sha256: str,
+    version: int,
+) -> None:
+    stamp = now_ms()
+    with write_transaction(conn):
+        exists = conn.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        if exists:
+            raise CampaignExists(campaign_id)
+        conn.execute(
+            f"INSERT INTO campaigns ({_CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            (campaign_id, name, version, version, stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO snapshots (campaign_id, version, sha256, blob) VALUES (?, ?, ?, ?)",
+            (campaign_id, version, sha256, snapshot),
+        )
+
+
+def restore_campaign(
+    conn: sqlite3.Connection,
+    campaign_id: str,
+    name: str,
+    snapshot: bytes,
+    sha256: str,
+    version: int,
+) -> None:
+    """Replace a campaign's snapshot and drop its whole journal; secrets are kept."""
+    stamp = now_ms()
+    with write_transaction(conn):
+        conn.execute("DELETE FROM journal WHERE campaign_id = ?", (campaign_id,))
+        conn.execute(
+            "INSERT INTO campaigns (id, name, version, snapshot_version, created_at_ms,"
+            " updated_at_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " name = excluded.name, version = excluded.version,"
+            " snapshot_version = excluded.snapshot_version,"
+            " updated_at_ms = excluded.updated_at_ms",
+            (campaign_id, name, version, version, stamp, stamp),
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO snapshots (campaign_id, version, sha256, blob)"
+            " VALUES (?, ?, ?, ?)",
+            (campaign_id, version, sha256, snapshot),
+        )
+
+
+def checkpoint(
+    conn: sqlite3.Connection,
+    campaign_id: str,
+    version: int,
+    snapshot: bytes,
+    sha256: str,
+    keep_versions: int,
+) -> int:
+    """Store the snapshot, trim the journal window; returns the number of rows dropped."""
+    with write_transaction(conn):
+        row = conn.execute(
+            "SELECT version, snapshot_version FROM campaigns WHERE id = ?", (campaign_id,)
+        ).fetchone()
+        if row is None:
+            raise CampaignNotFound(campaign_id)
+        latest, snapshot_version = int(row[0]), int(row[1])
+        if not snapshot_version <= version <= latest:
+            raise CheckpointVersionError(campaign_id, version, snapshot_version, latest)
+        conn.execute(
+            "UPDATE snapshots SET version = ?, sha256 = ?, blob = ? WHERE campaign_id = ?",
+            (version, sha256, snapshot, campaign_id),
+        )
+        conn.execute(
+            "UPDATE campaigns SET snapshot_version = ?, updated_at_ms = ? WHERE id = ?",
+            (version, now_ms(), campaign_id),
+        )
+        dropped = conn.execute(
+            "DELETE FROM journal WHERE campaign_id = ? AND version <= ?",
+            (campaign_id, version - keep_versions),
+        ).rowcount
+    return int(dropped)
+
+
+def rename_campaign(conn: sqlite3.Connection, campaign_id: str, name: str) -> None:
+    with write_transaction(conn):
+        cursor = conn.execute(
+            "UPDATE campaigns SET name = ?, updated_at_ms = ? WHERE id = ?",
+            (name, now_ms(), campaign_id),
+        )
+        if cursor.rowcount == 0:
+            raise CampaignNotFound(campaign_id)
+
+
+def delete_campaign(conn: sqlite3.Connection, campaign_id: str) -> None:
+    with write_transaction(conn):
+        if conn.execute("DELETE FROM campaigns WHERE id = ?", (campaign_id,)).rowcount == 0:
+            raise CampaignNotFound(campaign_id)
+
+
+def set_secret(conn: sqlite3.Connection, campaign_id: str, key: str, value: str) -> None:
+    with write_transaction(conn):
+        _latest_version(conn, campaign_id)
+        conn.execute(
+            "INSERT OR REPLACE INTO secrets (campaign_id, key, value) VALUES (?, ?, ?)",
+            (campaign_id, key, value),
+        )
+
+
+def delete_secret(conn: sqlite3.Connection, campaign_id: str, key: str) -> None:
+    with write_transaction(conn):
+        _latest_version(conn, campaign_id)
+        conn.execute("DELETE FROM secrets WHERE campaign_id = ? AND key = ?", (campaign_id, key))
+
+
+# --- reads ----------------------------------------------------------------------------
+
+
+def _info(row: tuple[Any, ...]) -> CampaignInfo:
+    return CampaignInfo(str(row[0]), str(row[1]), *(int(v) for v in row[2:6]))
+
+
+def list_campaigns(conn: sqlite3.Connection) -> list[CampaignInfo]:
+    rows = conn.execute(f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns ORDER BY name, id")
+    return [_info(row) for row in rows]
+
+
+def get_info(conn: sqlite3.Connection, campaign_id: str) -> CampaignInfo:
+    row = conn.execute(
+        f"SELECT {_CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?", (campaign_id,)
+    ).fetchone()
+    if row is None:
+        raise CampaignNotFound(campaign_id)
+    return _info(row)
+
+
+def get_secrets(conn: sqlite3.Connection, campaign_id: str) -> dict[str, str]:
+    with read_transaction(conn):
+        _latest_version(conn, campaign_id)
+        rows = conn.execute(
+            "SELECT key, value FROM secrets WHERE campaign_id = ?", (campaign_id,)
+        ).fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
+def _decode_row(campaign_id: str, row: tuple[Any, ...]) -> JournalRecord:
+    """Verify and parse one journal row; ValueError when it is damaged."""
+    version, ops, inverse, by, description, at_ms, meta, digest = row
+    expected = row_checksum(campaign_id, version, ops, inverse, by, description, at_ms, meta)
+    if expected != digest:
+        raise ValueError(f"journal row {version} fails its checksum")
+    ops_value, inverse_value, meta_value = json.loads(ops), json.loads(inverse), json.loads(meta)
+    if not (
+        isinstance(ops_value, list)
+        and isinstance(inverse_value, list)
+        and isinstance(meta_value, dict)
+    ):
+        raise ValueError(f"journal row {version} has the wrong shape")
+    return JournalRecord(version, ops_value, inverse_value, by, description, at_ms, meta_value)
+
+
+def load(conn: sqlite3.Connection, campaign_id: str) -> LoadedCampaign:
+    ok_up_to: int | None = None
+    try:
+        with read_transaction(conn):
+            info = get_info(conn, campaign_id)
+            snap = conn.execute(
+                "SELECT version, sha256, blob FROM snapshots WHERE campaign_id = ?",
+                (campaign_id,),
+            ).fetchone()
+            if snap is None:
+                raise CorruptCampaign(campaign_id, None, "its snapshot is missing")
+            snapshot_version, digest, blob = int(snap[0]), str(snap[1]), bytes(snap[2])
+            if hashlib.sha256(blob).hexdigest() != digest:
+                raise CorruptCampaign(
+                    campaign_id,
+                    None,
+                    f"the snapshot at version {snapshot_version} fails its checksum",
+                )
+            ok_up_to = snapshot_version
+            rows = conn.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
+                " ORDER BY version",
+                (campaign_id, snapshot_version),
+            )
+            records: list[JournalRecord] = []
+            for row in rows:
+                if row[0] != ok_up_to + 1:
+                    raise CorruptCampaign(
+                        campaign_id, ok_up_to, f"journal row {ok_up_to + 1} is missing"
+                    )
+                try:
+                    records.append(_decode_row(campaign_id, row))
+                except (ValueError, TypeError) as exc:
+                    raise CorruptCampaign(campaign_id, ok_up_to, str(exc)) from exc
+                ok_up_to += 1
+    except sqlite3.DatabaseError as exc:
+        raise CorruptCampaign(campaign_id, ok_up_to, f"unreadable: {exc}") from exc
+    if ok_up_to != info.version:
+        raise CorruptCampaign(
+            campaign_id,
+            ok_up_to,
+            f"the journal ends at version {ok_up_to} but the campaign is at {info.version}",
+        )
+    return LoadedCampaign(info, blob, snapshot_version, records)
+
+
+def records_since(
+    conn: sqlite3.Connection, campaign_id: str, version: int
+) -> list[JournalRecord] | None:
+    with read_transaction(conn):
+        latest = _latest_version(conn, campaign_id)
+        if version >= latest:
+            return []
+        oldest = conn.execute(
+            "SELECT MIN(version) FROM journal WHERE campaign_id = ?", (campaign_id,)
+        ).fetchone()[0]
+        if oldest is None or oldest > version + 1:
+            return None
+        rows = conn.execute(
+            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
+            " ORDER BY version",
+            (campaign_id, version),
+        ).fetchall()
+    try:
+        return [_decode_row(campaign_id, row) for row in rows]
+    except (ValueError, TypeError) as exc:
+        raise CorruptCampaign(campaign_id, None, str(exc)) from exc

@@ -1,0 +1,167 @@
+"""Opening the SQLite file: pragmas, integrity check, schema migrations, WAL guard.
+
+The WAL guard detects a deleted write-ahead log. The `meta` row `wal_guard` is set to
+"open" and checkpointed into the main file when a store opens, and set to "closed" on a
+clean close. SQLite removes the -wal file only when the last connection closes cleanly,
+so finding "open" in the main file while no -wal file exists means the log was lost
+after a crash, together with every commit since the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Literal
+
+from .errors import DatabaseDamaged, DatabaseTooNew, WriteAheadLogMissing
+
+logger = logging.getLogger(__name__)
+
+DB_FILE_NAME = "vtt-host.sqlite3"
+Synchronous = Literal["FULL", "NORMAL"]
+
+# Each step moves the schema from version N-1 to N; never edit a released step.
+_MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE campaigns (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                snapshot_version INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL,
+                updated_at_ms INTEGER NOT NULL
+            )""",
+            # The blob lives in its own table so that per-change updates of `campaigns`
+            # never rewrite or walk the multi-megabyte snapshot pages.
+            """CREATE TABLE snapshots (
+                campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                blob BLOB NOT NULL
+            )""",
+            """CREATE TABLE journal (
+                campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                ops TEXT NOT NULL,
+                inverse TEXT NOT NULL,
+                by TEXT NOT NULL,
+                description TEXT NOT NULL,
+                at_ms INTEGER NOT NULL,
+                meta TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                PRIMARY KEY (campaign_id, version)
+            )""",
+            """CREATE TABLE secrets (
+                campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (campaign_id, key)
+            )""",
+        ),
+    ),
+)
+SCHEMA_VERSION = _MIGRATIONS[-1][0]
+
+
+def wal_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + "-wal")
+
+
+def shm_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + "-shm")
+
+
+def connect(db_path: Path, synchronous: Synchronous) -> sqlite3.Connection:
+    """A connection in autocommit mode (explicit BEGIN/COMMIT) with the store's pragmas."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.DatabaseError(f"could not switch to WAL journaling (got {mode})")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_writer(
+    db_path: Path, synchronous: Synchronous, *, allow_missing_wal: bool = False
+) -> sqlite3.Connection:
+    """Open, verify and migrate the database; raise DatabaseDamaged when it is damaged.
+
+    Blocking: call it off the event loop.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    wal_existed = wal_path(db_path).exists()
+    try:
+        conn = connect(db_path, synchronous)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseDamaged(db_path, [str(exc)]) from exc
+    try:
+        _verify(conn, db_path)
+        _migrate(conn, db_path)
+        _arm_wal_guard(conn, db_path, wal_existed, allow_missing_wal)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseDamaged(db_path, [str(exc)]) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def disarm_wal_guard(conn: sqlite3.Connection) -> None:
+    """Mark a clean shutdown; the -wal file may now disappear without loss."""
+    conn.execute("UPDATE meta SET value = 'closed' WHERE key = 'wal_guard'")
+
+
+def _verify(conn: sqlite3.Connection, db_path: Path) -> None:
+    # quick_check skips index/table cross-checks that integrity_check does; it still
+    # reads every page, which catches truncation and torn pages (see bench for cost).
+    problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        logger.error("database %s failed quick_check: %s", db_path, problems[:5])
+        raise DatabaseDamaged(db_path, problems)
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
+        raise DatabaseTooNew(db_path, current, SCHEMA_VERSION)
+    for version, statements in _MIGRATIONS:
+        if version <= current:
+            continue
+        logger.info("migrating %s to schema version %d", db_path, version)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(version),),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _arm_wal_guard(
+    conn: sqlite3.Connection, db_path: Path, wal_existed: bool, allow_missing_wal: bool
+) -> None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'wal_guard'").fetchone()
+    if row is not None and row[0] == "open" and not wal_existed:
+        if not allow_missing_wal:
+            logger.error("write-ahead log of %s is missing after an unclean shutdown", db_path)
+            raise WriteAheadLogMissing(db_path)
+        logger.warning("opening %s without its lost write-ahead log", db_path)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('wal_guard', 'open')")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

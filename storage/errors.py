@@ -1,0 +1,245 @@
+"""One exception tree for everything storage raises.
+
+Callers catch `StorageError` to handle any persistence failure, or a subclass when they
+can do something specific (offer a restore, tell the GM which file is bad). Every
+exception carries its facts as attributes and renders a one-line message a GM can read.
+"""
+
+# Names state the condition (CampaignNotFound, DatabaseDamaged), as websockets' do.
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StorageError(Exception):
+    """Base class of every error raised by the storage package."""
+
+
+# --- database -------------------------------------------------------------------------
+
+
+class StoreClosed(StorageError):
+    """The store was closed; no more reads or writes are accepted."""
+
+    def __init__(self) -> None:
+        super().__init__("the campaign database is closed")
+
+
+class DatabaseDamaged(StorageError):
+    """The SQLite file failed its integrity check or is not a database at all."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        summary = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
+        super().__init__(f"the campaign database {path} is damaged: {summary}")
+
+
+class WriteAheadLogMissing(DatabaseDamaged):
+    """The -wal file vanished after an unclean shutdown: recent commits may be gone.
+
+    The main file is still consistent (as of its last checkpoint), so recovery may keep
+    campaigns whose data is newer than their newest backup.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path,
+            [
+                "its write-ahead log (-wal file) is missing after an unclean shutdown; "
+                "changes made since the last checkpoint may be lost"
+            ],
+        )
+
+
+class DatabaseTooNew(StorageError):
+    def __init__(self, path: Path, found: int, supported: int) -> None:
+        self.path = path
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the campaign database {path} has schema version {found}; this program reads "
+            f"up to {supported}; update vtt-host"
+        )
+
+
+class DatabaseWriteFailed(StorageError):
+    """SQLite refused a write (disk full, I/O error); nothing from the batch was stored."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"could not write to the campaign database: {detail}")
+
+
+class CampaignNotFound(StorageError):
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"no campaign with id {campaign_id!r} in the database")
+
+
+class CampaignExists(StorageError):
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"a campaign with id {campaign_id!r} already exists")
+
+
+class JournalVersionError(StorageError):
+    """An append whose version is not exactly the latest journaled version + 1."""
+
+    def __init__(self, campaign_id: str, latest: int, got: int) -> None:
+        self.campaign_id = campaign_id
+        self.latest = latest
+        self.got = got
+        super().__init__(
+            f"campaign {campaign_id!r} is at version {latest}; "
+            f"expected version {latest + 1}, got {got}"
+        )
+
+
+class JournalGapError(JournalVersionError):
+    """The record would leave a hole in the journal (version > latest + 1)."""
+
+
+class DuplicateVersionError(JournalVersionError):
+    """The record's version is already journaled (version <= latest)."""
+
+
+class CheckpointVersionError(StorageError):
+    """A checkpoint for a version that is not journaled yet or older than the snapshot."""
+
+    def __init__(self, campaign_id: str, version: int, low: int, high: int) -> None:
+        self.campaign_id = campaign_id
+        self.version = version
+        self.low = low
+        self.high = high
+        super().__init__(
+            f"cannot checkpoint campaign {campaign_id!r} at version {version}: "
+            f"it must be between {low} and {high}"
+        )
+
+
+class CorruptCampaign(StorageError):
+    """A campaign's snapshot or journal failed verification on load."""
+
+    def __init__(self, campaign_id: str, version_ok_up_to: int | None, problem: str) -> None:
+        self.campaign_id = campaign_id
+        self.version_ok_up_to = version_ok_up_to
+        self.problem = problem
+        good = "nothing" if version_ok_up_to is None else f"up to version {version_ok_up_to}"
+        super().__init__(f"campaign {campaign_id!r} is damaged ({problem}); readable: {good}")
+
+
+# --- assets ---------------------------------------------------------------------------
+
+
+class AssetError(StorageError):
+    """Base class for asset store errors."""
+
+
+class InvalidAssetName(AssetError):
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"invalid asset name {name!r}: {reason}")
+
+
+class AssetNotFound(AssetError):
+    def __init__(self, sha256: str) -> None:
+        self.sha256 = sha256
+        super().__init__(f"asset {sha256} is not in the asset folder")
+
+
+class AssetCorrupt(AssetError):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"asset file {path} does not match its checksum")
+
+
+# --- campaign files -------------------------------------------------------------------
+
+
+class CampaignFileError(StorageError):
+    """A .vttcampaign file could not be written or was refused on import."""
+
+    def __init__(self, path: Path | None, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        where = f"{path.name}: " if path is not None else ""
+        super().__init__(f"{where}{reason}")
+
+
+class NotACampaignFile(CampaignFileError):
+    """Not a zip archive, or a truncated one."""
+
+
+class MissingMember(CampaignFileError):
+    def __init__(self, path: Path | None, member: str) -> None:
+        self.member = member
+        super().__init__(path, f"the file has no {member}; it is not a complete campaign file")
+
+
+class UnsafeMemberName(CampaignFileError):
+    """A member name that could escape the target folder or is not part of the format."""
+
+    def __init__(self, path: Path | None, member: str) -> None:
+        self.member = member
+        super().__init__(path, f"refusing unexpected or unsafe entry {member!r} in the archive")
+
+
+class ArchiveTooLarge(CampaignFileError):
+    """Size, member count or compression ratio over the limits (zip bomb protection)."""
+
+
+class ChecksumMismatch(CampaignFileError):
+    def __init__(self, path: Path | None, member: str) -> None:
+        self.member = member
+        super().__init__(path, f"{member} does not match its checksum; the file is damaged")
+
+
+class UnsupportedFormat(CampaignFileError):
+    """Unknown format name, or a format version newer than this program reads."""
+
+
+class SchemaTooNew(CampaignFileError):
+    def __init__(self, path: Path | None, file_version: int, current: int) -> None:
+        self.file_version = file_version
+        self.current = current
+        super().__init__(
+            path,
+            f"the campaign uses schema version {file_version} but this program knows only "
+            f"up to {current}; update vtt-host to open it",
+        )
+
+
+class MissingMigration(CampaignFileError):
+    def __init__(self, path: Path | None, from_version: int) -> None:
+        self.from_version = from_version
+        super().__init__(
+            path, f"no upgrade step from schema version {from_version}; cannot open this file"
+        )
+
+
+class InvalidState(CampaignFileError):
+    """state.json is not valid JSON, not an object, fails a migration or validation."""
+
+
+class AssetMismatch(CampaignFileError):
+    def __init__(self, path: Path | None, member: str) -> None:
+        self.member = member
+        super().__init__(path, f"image {member} does not match the checksum in its name")
+
+
+# --- backups --------------------------------------------------------------------------
+
+
+class BackupError(StorageError):
+    """Base class for backup errors."""
+
+
+class NoBackupFound(BackupError):
+    def __init__(self, campaign_id: str, detail: str) -> None:
+        self.campaign_id = campaign_id
+        self.detail = detail
+        super().__init__(f"no backup of campaign {campaign_id!r} {detail}")

@@ -1,0 +1,112 @@
+"""The values the store hands out: journal records and campaign summaries.
+
+Journal rows are stored as JSON text plus a sha256 over the whole row, so a row damaged
+on disk is detected on load instead of being replayed into the campaign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRecord:
+    """One change: the JSON Patch that takes a campaign from `version - 1` to `version`."""
+
+    version: int
+    ops: list[dict[str, Any]]
+    inverse: list[dict[str, Any]]
+    by: str
+    description: str
+    at_ms: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    """A campaign's row without its snapshot; `version` is the latest journaled version."""
+
+    id: str
+    name: str
+    version: int
+    snapshot_version: int
+    created_at_ms: int
+    updated_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCampaign:
+    """A verified snapshot plus every journal record after it, contiguous."""
+
+    info: CampaignInfo
+    snapshot: bytes
+    snapshot_version: int
+    records: list[JournalRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRecord:
+    """A record serialised for its journal row; built before it reaches the writer."""
+
+    campaign_id: str
+    version: int
+    ops: str
+    inverse: str
+    by: str
+    description: str
+    at_ms: int
+    meta: str
+    sha256: str
+
+
+def dump_json(value: Any) -> str:
+    """Compact JSON text, the form journal columns hold."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def row_checksum(
+    campaign_id: str,
+    version: int,
+    ops: str,
+    inverse: str,
+    by: str,
+    description: str,
+    at_ms: int,
+    meta: str,
+) -> str:
+    """sha256 over every column, so a row moved to another campaign or version fails too."""
+    head = dump_json([campaign_id, version, by, description, at_ms])
+    # The JSON texts never contain a raw newline, so joining on it is unambiguous.
+    payload = "\n".join((head, ops, inverse, meta))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def encode_record(campaign_id: str, record: JournalRecord) -> EncodedRecord:
+    """Serialise and checksum a record; raises TypeError/ValueError for non-JSON values."""
+    ops = dump_json(record.ops)
+    inverse = dump_json(record.inverse)
+    meta = dump_json(record.meta)
+    digest = row_checksum(
+        campaign_id,
+        record.version,
+        ops,
+        inverse,
+        record.by,
+        record.description,
+        record.at_ms,
+        meta,
+    )
+    return EncodedRecord(
+        campaign_id,
+        record.version,
+        ops,
+        inverse,
+        record.by,
+        record.description,
+        record.at_ms,
+        meta,
+        digest,
+    )
