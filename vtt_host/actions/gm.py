@@ -1,0 +1,38 @@
+"""GM-only actions that are not about one entity: raw patches and table settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vtt_host.actions._common import op
+from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions.models import APPROVABLE_KINDS, Patch, UpdateSettings
+from vtt_host.errors import Invalid
+
+
+def patch(state: dict[str, Any], action: Patch, caller: Caller, ctx: Context) -> Compiled:
+    ops = [change.model_dump(by_alias=True, exclude_none=True) for change in action.ops]
+    count = len(ops)
+    description = action.description or f"GM edited the campaign ({count} change{'s' * (count != 1)})"
+    return Compiled(ops, description)
+
+
+def update_settings(
+    state: dict[str, Any], action: UpdateSettings, caller: Caller, ctx: Context
+) -> Compiled:
+    ops = []
+    if action.require_approval is not None:
+        unknown = sorted(set(action.require_approval) - APPROVABLE_KINDS)
+        if unknown:
+            raise Invalid(
+                f"{unknown[0]!r} cannot need approval; choose from {sorted(APPROVABLE_KINDS)}"
+            )
+        ops.append(
+            op("replace", "currentSession", "gmSettings", "requireApproval",
+               value=sorted(set(action.require_approval)))
+        )
+    if action.notes is not None:
+        ops.append(op("replace", "currentSession", "gmSettings", "notes", value=action.notes))
+    if not ops:
+        raise Invalid("nothing to change")
+    return Compiled(ops, "GM changed the table settings")

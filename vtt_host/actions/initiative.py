@@ -1,0 +1,181 @@
+"""Combat: encounters start and end, combatants join and leave, turns advance.
+
+The active encounter's order lives in ``currentSession.initiative`` (with ``round`` and
+``turn``), so a client draws the turn order from the session alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vtt_host import dice
+from vtt_host.actions._common import find_entity, initiative_removal_ops, op
+from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions.models import (
+    AddCombatant,
+    EndEncounter,
+    NextTurn,
+    PrevTurn,
+    RemoveCombatant,
+    RollInitiative,
+    StartEncounter,
+)
+from vtt_host.errors import Forbidden, Invalid, NotFound
+
+
+def _active_encounter(state: dict[str, Any]) -> dict[str, Any]:
+    encounter_id = state["currentSession"].get("activeEncounterId")
+    if encounter_id is None:
+        raise Invalid("no encounter is running")
+    encounter: dict[str, Any] = state["encounters"][encounter_id]
+    return encounter
+
+
+def _target_encounter(
+    state: dict[str, Any], encounter_id: str | None, caller: Caller
+) -> dict[str, Any]:
+    if encounter_id is None:
+        return _active_encounter(state)
+    return find_entity(state, "encounters", encounter_id, caller)
+
+
+def _sort_key(entry: dict[str, Any]) -> tuple[bool, int]:
+    value = entry.get("value")
+    return (value is None, -(value or 0))
+
+
+def start_encounter(
+    state: dict[str, Any], action: StartEncounter, caller: Caller, ctx: Context
+) -> Compiled:
+    encounter = find_entity(state, "encounters", action.encounter_id, caller)
+    session = state["currentSession"]
+    if session.get("activeEncounterId") is not None:
+        raise Invalid("another encounter is running; end it first")
+    order = [{"actorId": actor_id, "value": None} for actor_id in encounter["combatants"]]
+    ops = [
+        op("replace", "encounters", encounter["id"], "status", value="active"),
+        op("replace", "currentSession", "initiative", value=order),
+        op("replace", "currentSession", "turn", value=0),
+        op("replace", "currentSession", "round", value=1),
+        op("replace", "currentSession", "activeEncounterId", value=encounter["id"]),
+    ]
+    if encounter.get("mapId") is not None:
+        ops.append(op("replace", "currentSession", "currentMapId", value=encounter["mapId"]))
+    return Compiled(ops, f"GM started the encounter {encounter['name']}")
+
+
+def end_encounter(
+    state: dict[str, Any], action: EndEncounter, caller: Caller, ctx: Context
+) -> Compiled:
+    encounter = _active_encounter(state)
+    return Compiled(
+        [
+            op("replace", "encounters", encounter["id"], "status", value="completed"),
+            op("replace", "currentSession", "activeEncounterId", value=None),
+            op("replace", "currentSession", "turn", value=0),
+            op("replace", "currentSession", "initiative", value=[]),
+            op("replace", "currentSession", "round", value=0),
+        ],
+        f"GM ended the encounter {encounter['name']}",
+    )
+
+
+def add_combatant(
+    state: dict[str, Any], action: AddCombatant, caller: Caller, ctx: Context
+) -> Compiled:
+    encounter = _target_encounter(state, action.encounter_id, caller)
+    actor = find_entity(state, "actors", action.actor_id, caller)
+    if action.actor_id in encounter["combatants"]:
+        raise Invalid(f"{actor['name']} is already in {encounter['name']}")
+    ops = [op("add", "encounters", encounter["id"], "combatants", "-", value=action.actor_id)]
+    session = state["currentSession"]
+    if session.get("activeEncounterId") == encounter["id"]:
+        entry = {"actorId": action.actor_id, "value": action.initiative}
+        order = session["initiative"]
+        index = next(
+            (i for i, other in enumerate(order) if _sort_key(entry) < _sort_key(other)),
+            len(order),
+        )
+        ops.append(op("add", "currentSession", "initiative", str(index), value=entry))
+        if order and index <= session["turn"]:
+            ops.append(op("replace", "currentSession", "turn", value=session["turn"] + 1))
+    return Compiled(ops, f"GM added {actor['name']} to {encounter['name']}")
+
+
+def remove_combatant(
+    state: dict[str, Any], action: RemoveCombatant, caller: Caller, ctx: Context
+) -> Compiled:
+    encounter = _target_encounter(state, action.encounter_id, caller)
+    if action.actor_id not in encounter["combatants"]:
+        raise NotFound(f"{action.actor_id!r} is not in {encounter['name']}")
+    index = encounter["combatants"].index(action.actor_id)
+    ops = [op("remove", "encounters", encounter["id"], "combatants", str(index))]
+    if state["currentSession"].get("activeEncounterId") == encounter["id"]:
+        ops.extend(initiative_removal_ops(state["currentSession"], action.actor_id))
+    name = state["actors"][action.actor_id]["name"]
+    return Compiled(ops, f"GM removed {name} from {encounter['name']}")
+
+
+def roll_initiative(
+    state: dict[str, Any], action: RollInitiative, caller: Caller, ctx: Context
+) -> Compiled:
+    _active_encounter(state)
+    session = state["currentSession"]
+    order: list[dict[str, Any]] = session["initiative"]
+    wanted = set(action.actor_ids) if action.actor_ids is not None else None
+    if wanted is not None and not wanted <= {entry["actorId"] for entry in order}:
+        raise NotFound("some of those actors are not in the initiative order")
+    rolled = []
+    for entry in order:
+        chosen = wanted is None or entry["actorId"] in wanted
+        if chosen and (entry["value"] is None or action.reroll):
+            bonus = int(state["actors"][entry["actorId"]].get("initiativeBonus", 0))
+            total = dice.roll(f"1d20{bonus:+d}" if bonus else "1d20", ctx.rng).total
+            rolled.append({"actorId": entry["actorId"], "value": total})
+        else:
+            rolled.append(entry)
+    new_order = sorted(rolled, key=_sort_key)
+    current = order[session["turn"]]["actorId"] if order else None
+    new_turn = next(
+        (i for i, entry in enumerate(new_order) if entry["actorId"] == current), 0
+    )
+    ops = [op("replace", "currentSession", "initiative", value=new_order)]
+    if new_turn != session["turn"]:
+        ops.append(op("replace", "currentSession", "turn", value=new_turn))
+    return Compiled(ops, "GM rolled initiative")
+
+
+def next_turn(state: dict[str, Any], action: NextTurn, caller: Caller, ctx: Context) -> Compiled:
+    _active_encounter(state)
+    session = state["currentSession"]
+    order = session["initiative"]
+    if not order:
+        raise Invalid("the initiative order is empty")
+    current = state["actors"][order[session["turn"]]["actorId"]]
+    if not caller.is_gm and current.get("owner") != caller.player_id:
+        raise Forbidden("it is not your turn")
+    turn, round_ = session["turn"] + 1, session["round"]
+    if turn == len(order):
+        turn, round_ = 0, round_ + 1
+    ops = [op("replace", "currentSession", "turn", value=turn)]
+    if round_ != session["round"]:
+        ops.append(op("replace", "currentSession", "round", value=round_))
+    who = "ended their turn" if not caller.is_gm else "advanced the turn"
+    return Compiled(ops, f"{caller.name} {who}")
+
+
+def prev_turn(state: dict[str, Any], action: PrevTurn, caller: Caller, ctx: Context) -> Compiled:
+    _active_encounter(state)
+    session = state["currentSession"]
+    order = session["initiative"]
+    if not order:
+        raise Invalid("the initiative order is empty")
+    turn, round_ = session["turn"] - 1, session["round"]
+    if turn < 0:
+        if round_ <= 1:
+            raise Invalid("this is already the first turn")
+        turn, round_ = len(order) - 1, round_ - 1
+    ops = [op("replace", "currentSession", "turn", value=turn)]
+    if round_ != session["round"]:
+        ops.append(op("replace", "currentSession", "round", value=round_))
+    return Compiled(ops, "GM went back a turn")

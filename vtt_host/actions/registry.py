@@ -1,0 +1,76 @@
+"""From a validated action to ops: who may send it, and which handler compiles it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from vtt_host.actions import entities, gm, initiative, presence, table
+from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions.models import INTERNAL_KINDS, PLAYER_KINDS, Action, Propose
+from vtt_host.errors import Forbidden, Invalid
+from vtt_host.patching import parse_path
+from vtt_host.validation import check_writable
+
+Handler = Callable[[dict[str, Any], Any, Caller, Context], Compiled]
+
+
+def _propose(state: dict[str, Any], action: Propose, caller: Caller, ctx: Context) -> Compiled:
+    if caller.is_gm:
+        raise Invalid("the GM applies changes directly with a 'patch' action")
+    ops = [change.model_dump(by_alias=True, exclude_none=True) for change in action.changes]
+    return Compiled(ops, action.summary)
+
+
+HANDLERS: dict[str, Handler] = {
+    "move_token": table.move_token,
+    "chat": table.chat,
+    "roll": table.roll,
+    "propose": _propose,
+    "patch": gm.patch,
+    "update_settings": gm.update_settings,
+    "next_turn": initiative.next_turn,
+    "prev_turn": initiative.prev_turn,
+    "start_encounter": initiative.start_encounter,
+    "end_encounter": initiative.end_encounter,
+    "add_combatant": initiative.add_combatant,
+    "remove_combatant": initiative.remove_combatant,
+    "roll_initiative": initiative.roll_initiative,
+    "reveal": entities.set_visibility,
+    "hide": entities.set_visibility,
+    "set_current_map": entities.set_current_map,
+    "assign_actor": entities.assign_actor,
+    "join": presence.join,
+    "leave": presence.leave,
+    **{f"create_{name}": entities.create_entity for name in ("actor", "item", "map", "encounter")},
+    **{f"update_{name}": entities.update_entity for name in ("actor", "item", "map", "encounter")},
+    **{f"delete_{name}": entities.delete_entity for name in ("actor", "item", "map", "encounter")},
+}
+"""Every kind but ``undo``, which needs the change history and lives in the manager."""
+
+
+def authorize(action: Action, caller: Caller) -> None:
+    """Refuse by role alone, before any handler looks at the state."""
+    kind = action.kind
+    if kind in INTERNAL_KINDS:
+        if caller.role != "system":
+            raise Forbidden(f"{kind!r} is sent by the host, not by clients")
+    elif caller.role == "player" and kind not in PLAYER_KINDS:
+        raise Forbidden(f"only the GM can {kind.replace('_', ' ')}")
+
+
+def compile_action(
+    state: dict[str, Any], action: Action, caller: Caller, ctx: Context
+) -> Compiled:
+    """Authorize and compile one action into ops; raise an ActionError if refused.
+
+    Pure: reads ``state`` and changes nothing. Every op it returns writes only where
+    actions may write (never the version, ids, timestamps or the change log).
+    """
+    authorize(action, caller)
+    compiled = HANDLERS[action.kind](state, action, caller, ctx)
+    for change in compiled.ops:
+        check_writable(parse_path(change["path"]))
+        if "from" in change:
+            check_writable(parse_path(change["from"]))
+    return compiled

@@ -1,0 +1,91 @@
+"""Actions any participant takes at the table: move tokens, talk, roll dice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vtt_host import dice
+from vtt_host.actions._common import display_name, find_entity, op, set_field
+from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions.models import Chat, MoveToken, RollDice
+from vtt_host.errors import Forbidden, Invalid, NotFound
+from vtt_host.schema import CHAT_HISTORY_LIMIT
+from vtt_host.views import GM_ID
+
+
+def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Context) -> Compiled:
+    actor = find_entity(state, "actors", action.token_id, caller)
+    if not caller.is_gm and actor.get("owner") != caller.player_id:
+        raise Forbidden(f"{actor['name']} is not yours to move")
+    current_map = state["currentSession"].get("currentMapId")
+    if current_map is not None:
+        grid = state["maps"][current_map]["grid"]
+        if not (0 <= action.x < grid["width"] and 0 <= action.y < grid["height"]):
+            raise Invalid(f"({action.x}, {action.y}) is off the map")
+    positions = state["currentSession"]["tokenPositions"]
+    change = set_field(
+        ("currentSession", "tokenPositions"),
+        positions,
+        action.token_id,
+        {"x": action.x, "y": action.y},
+    )
+    return Compiled(
+        [change], f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})"
+    )
+
+
+def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> None:
+    if to is None:
+        return
+    if to == caller.player_id:
+        raise Invalid("you cannot whisper to yourself")
+    if to != GM_ID and to not in state["players"]:
+        raise NotFound(f"there is no player {to!r} to whisper to")
+
+
+def chat_message_ops(
+    state: dict[str, Any], message: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Append a message, dropping the oldest past the history limit."""
+    ops = [op("add", "currentSession", "chatMessages", "-", value=message)]
+    overflow = len(state["currentSession"]["chatMessages"]) + 1 - CHAT_HISTORY_LIMIT
+    ops.extend(op("remove", "currentSession", "chatMessages", "0") for _ in range(max(0, overflow)))
+    return ops
+
+
+def _message(caller: Caller, ctx: Context, text: str, to: str | None) -> dict[str, Any]:
+    return {
+        "id": ctx.make_id("m"),
+        "from": caller.player_id,
+        "fromName": caller.name,
+        "text": text,
+        "to": to,
+        "at": ctx.now_ms,
+        "roll": None,
+    }
+
+
+def chat(state: dict[str, Any], action: Chat, caller: Caller, ctx: Context) -> Compiled:
+    _check_recipient(state, action.to, caller)
+    message = _message(caller, ctx, action.text, action.to)
+    if action.to is None:
+        description = f"{caller.name}: {action.text[:80]}"
+    else:
+        description = f"{caller.name} whispered to {display_name(state, action.to)}"
+    return Compiled(chat_message_ops(state, message), description)
+
+
+def roll(state: dict[str, Any], action: RollDice, caller: Caller, ctx: Context) -> Compiled:
+    _check_recipient(state, action.to, caller)
+    try:
+        result = dice.roll(action.expr, ctx.rng)
+    except dice.DiceError as error:
+        raise Invalid(str(error)) from None
+    label = f"{action.label}: " if action.label else ""
+    message = _message(caller, ctx, f"{label}{result.describe()}", action.to)
+    message["roll"] = {**result.to_json(), "label": action.label}
+    return Compiled(
+        chat_message_ops(state, message),
+        f"{caller.name} rolled {result.expr} = {result.total}",
+        {"total": result.total},
+    )

@@ -1,0 +1,447 @@
+"""The state manager: the only writer of a campaign document.
+
+Everything that changes a campaign reads top to bottom in ``_commit``:
+
+    action -> authorize + compile (pure handler) -> apply ops in place, filtering them
+    per recipient as they go -> re-validate the touched scopes -> version + change log
+    -> await the persistence callback (the journal commit) -> publish -> acknowledge
+
+If any step before persistence fails, the ops applied so far are undone and the action
+is refused with nothing changed. If persistence fails, the change is undone too: nothing
+that was not made durable is ever shown to anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vtt_host.actions import (
+    APPROVABLE_KINDS,
+    SYSTEM_CALLER,
+    Action,
+    Caller,
+    Compiled,
+    Context,
+    compile_action,
+    new_id,
+    now_ms,
+    parse_action,
+)
+from vtt_host.actions._common import display_name, op
+from vtt_host.actions.models import Join, Leave, Undo
+from vtt_host.conflicts import overlapping, written_paths
+from vtt_host.errors import Forbidden, Invalid, NotFound, PatchError, PersistenceFailed, Stale
+from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, parse_path
+from vtt_host.schema import CHANGE_LOG_LIMIT
+from vtt_host.validation import Scope, check_scopes, check_writable, scope_of
+from vtt_host.views import GM, Audience, PlayerFilter, view
+
+logger = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 1000
+"""Changes kept in memory for staleness checks and undo (the storage window matches)."""
+PENDING_PER_PLAYER_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """One journaled change: what the persistence callback must make durable."""
+
+    version: int
+    ops: list[Op]
+    inverse: list[Op]
+    by: str
+    description: str
+    at_ms: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A GM decision on a proposal, for the proposing player's ``decided`` frame."""
+
+    action_id: str
+    player_id: str
+    approved: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One version as one recipient may see it; ``ops`` may be empty."""
+
+    version: int
+    ops: list[Op]
+    by: str | None
+    description: str | None
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    version: int
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A player's action went to the GM's approval queue (itself a versioned change)."""
+
+    action_id: str
+    version: int
+
+
+Outcome = Applied | Queued
+Persist = Callable[[ChangeRecord], Awaitable[None]]
+Listener = Callable[[Published], None]
+
+
+async def _no_persistence(record: ChangeRecord) -> None:
+    return None
+
+
+class StateManager:
+    """Owns one campaign's state; serializes every change through one lock.
+
+    Readers get views (``view``/``attach``) that share objects with the live state and
+    are valid until the caller next awaits: serialize them right away.
+    """
+
+    def __init__(
+        self,
+        state: dict[str, Any],
+        *,
+        persist: Persist = _no_persistence,
+        history: Iterable[ChangeRecord] = (),
+        history_limit: int = HISTORY_LIMIT,
+        clock: Callable[[], int] = now_ms,
+        rng: random.Random | None = None,
+        make_id: Callable[[str], str] = new_id,
+    ) -> None:
+        self._state = state
+        self._persist = persist
+        self._history: deque[ChangeRecord] = deque(history, maxlen=history_limit)
+        self._undo_stack: list[int] = _undo_stack(self._history)
+        self._clock = clock
+        self._rng = rng if rng is not None else secrets.SystemRandom()
+        self._make_id = make_id
+        self._lock = asyncio.Lock()
+        self._listeners: dict[int, tuple[Audience, Listener]] = {}
+        self._next_listener = 0
+
+    # -- reading ---------------------------------------------------------------------
+
+    @property
+    def campaign_id(self) -> str:
+        return str(self._state["id"])
+
+    @property
+    def version(self) -> int:
+        return int(self._state["version"])
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        """The live document, read-only by contract (copy it to keep it)."""
+        return self._state
+
+    def view(self, audience: Audience) -> dict[str, Any]:
+        return view(self._state, audience)
+
+    def history_since(self, version: int) -> list[ChangeRecord] | None:
+        """Changes after ``version`` still held in memory, or None if they are not all."""
+        if version >= self.version:
+            return []
+        if not self._history or self._history[0].version > version + 1:
+            return None
+        return [record for record in self._history if record.version > version]
+
+    # -- subscribing -----------------------------------------------------------------
+
+    async def attach(
+        self, audience: Audience, listener: Listener
+    ) -> tuple[int, dict[str, Any], Callable[[], None]]:
+        """Subscribe between two changes: (version, view at it, unsubscribe).
+
+        Every later version reaches ``listener`` exactly once, in order, so applying
+        them to the returned view keeps it equal to the host's view for ``audience``.
+        """
+        async with self._lock:
+            return self.version, self.view(audience), self.subscribe(audience, listener)
+
+    def subscribe(self, audience: Audience, listener: Listener) -> Callable[[], None]:
+        """Receive every later version (call between changes; ``attach`` does that)."""
+        key = self._next_listener
+        self._next_listener += 1
+        self._listeners[key] = (audience, listener)
+        return lambda: self._listeners.pop(key, None) and None
+
+    # -- changing --------------------------------------------------------------------
+
+    async def submit(self, action: Action | Mapping[str, Any], caller: Caller) -> Outcome:
+        """Apply (or queue for approval) one action; raise an ActionError if refused."""
+        parsed = action if not isinstance(action, Mapping) else parse_action(dict(action))
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            if isinstance(parsed, Undo):
+                if not caller.is_gm:
+                    raise Forbidden("only the GM can undo")
+                return await self._undo(ctx)
+            compiled = compile_action(self._state, parsed, caller, ctx)
+            needs_approval = parsed.kind == "propose" or (
+                caller.role == "player"
+                and parsed.kind in APPROVABLE_KINDS
+                and parsed.kind in self._state["currentSession"]["gmSettings"]["requireApproval"]
+            )
+            if needs_approval:
+                return await self._queue(parsed.kind, compiled, caller, ctx)
+            meta = {"kind": parsed.kind, "undoable": caller.role == "gm"}
+            version = await self._commit(compiled, caller.player_id, ctx, meta)
+            return Applied(version, compiled.extra)
+
+    async def join(self, player_id: str, name: str) -> int:
+        """Register (first time) and mark a player connected; returns the version."""
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            action = Join(kind="join", player_id=player_id, name=name)
+            compiled = compile_action(self._state, action, SYSTEM_CALLER, ctx)
+            return await self._commit(compiled, player_id, ctx, {"kind": "join"})
+
+    async def leave(self, player_id: str) -> int | None:
+        """Mark a player disconnected; None if they were not connected."""
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            try:
+                compiled = compile_action(
+                    self._state, Leave(kind="leave", player_id=player_id), SYSTEM_CALLER, ctx
+                )
+            except Invalid:
+                return None
+            return await self._commit(compiled, player_id, ctx, {"kind": "leave"})
+
+    async def decide(
+        self,
+        caller: Caller,
+        action_id: str,
+        *,
+        approve: bool,
+        expected_version: int,
+        changes: list[Op] | None = None,
+        reason: str | None = None,
+    ) -> Applied:
+        """Approve (optionally with edited changes) or reject a pending proposal.
+
+        Raises Stale when a change after ``expected_version`` wrote a path the approved
+        changes write; the proposal then stays in the queue for the GM to look at again.
+        """
+        if not caller.is_gm:
+            raise Forbidden("only the GM decides on proposals")
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            queue = self._state["currentSession"]["pendingActions"]
+            index = next((i for i, p in enumerate(queue) if p["id"] == action_id), None)
+            if index is None:
+                raise NotFound(f"there is no pending action {action_id!r}")
+            if expected_version > self.version:
+                raise Invalid(f"version {expected_version} is in the future")
+            pending = queue[index]
+            player_name = display_name(self._state, pending["playerId"])
+            remove = op("remove", "currentSession", "pendingActions", str(index))
+            decision = Decision(action_id, pending["playerId"], approve, reason)
+            if not approve:
+                compiled = Compiled([remove], f"GM rejected {player_name}'s proposal")
+                version = await self._commit(compiled, caller.player_id, ctx,
+                                             {"kind": "decide"}, decision)
+                return Applied(version)
+            ops = list(pending["changes"] if changes is None else changes)
+            for change in ops:
+                check_writable(parse_path(change["path"]))
+            self._check_fresh(expected_version, written_paths(ops))
+            compiled = Compiled(
+                [remove, *ops], f"GM approved {player_name}'s proposal: {pending['summary']}"
+            )
+            meta = {"kind": "decide", "undoable": True}
+            version = await self._commit(compiled, caller.player_id, ctx, meta, decision)
+            return Applied(version)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _check_fresh(self, since: int, paths: list[tuple[str, ...]]) -> None:
+        later = self.history_since(since)
+        if later is None:
+            raise Stale(
+                f"version {since} is too old to check; look at the action again",
+                version=self.version,
+                changed_paths=["/"],
+            )
+        changed = overlapping(paths, (p for record in later for p in written_paths(record.ops)))
+        if changed:
+            raise Stale(
+                f"changed since version {since}: {', '.join(changed[:5])}",
+                version=self.version,
+                changed_paths=changed,
+            )
+
+    async def _queue(self, kind: str, compiled: Compiled, caller: Caller, ctx: Context) -> Queued:
+        queue = self._state["currentSession"]["pendingActions"]
+        waiting = sum(1 for pending in queue if pending["playerId"] == caller.player_id)
+        if waiting >= PENDING_PER_PLAYER_LIMIT:
+            raise Invalid(f"you already have {waiting} proposals waiting for the GM")
+        self._dry_run(compiled.ops)
+        action_id = ctx.make_id("act")
+        pending = {
+            "id": action_id,
+            "playerId": caller.player_id,
+            "kind": kind,
+            "summary": compiled.description,
+            "changes": compiled.ops,
+            "createdAt": ctx.now_ms,
+            "version": self.version,
+        }
+        queued = Compiled(
+            [op("add", "currentSession", "pendingActions", "-", value=pending)],
+            f"{caller.name} proposed: {compiled.description}",
+        )
+        version = await self._commit(queued, caller.player_id, ctx, {"kind": "propose"})
+        return Queued(action_id, version)
+
+    def _dry_run(self, ops: list[Op]) -> None:
+        """Refuse a proposal that could not be applied now (then undo the trial)."""
+        scopes: dict[Scope, None] = {}
+        try:
+            undo = apply_patch(
+                self._state, ops, around_op=lambda _, o: scopes.setdefault(scope_of(parse_path(o["path"])))
+            )
+        except PatchError as error:
+            raise Invalid(f"these changes do not apply to the campaign ({error.message})") from None
+        try:
+            check_scopes(self._state, scopes)
+        finally:
+            apply_ops_unchecked(self._state, undo)
+
+    async def _undo(self, ctx: Context) -> Applied:
+        if not self._undo_stack:
+            raise Invalid("there is nothing to undo")
+        target_version = self._undo_stack[-1]
+        target = next(r for r in self._history if r.version == target_version)
+        self._check_fresh(target_version, written_paths(target.ops))
+        compiled = Compiled(list(target.inverse), f"GM undid: {target.description}")
+        meta = {"kind": "undo", "undoes": target_version}
+        return Applied(await self._commit(compiled, "gm", ctx, meta))
+
+    async def _commit(
+        self,
+        compiled: Compiled,
+        by: str,
+        ctx: Context,
+        meta: dict[str, Any],
+        decision: Decision | None = None,
+    ) -> int:
+        """Apply, validate, journal and publish one change; all or nothing."""
+        state = self._state
+        audiences = {audience for audience, _ in self._listeners.values() if not audience.is_gm}
+        filters = {audience: PlayerFilter(state, audience.player_id) for audience in audiences}
+        scopes: dict[Scope, None] = {}
+
+        def around(_: int, change: Op) -> Callable[[], None] | None:
+            scopes.setdefault(scope_of(parse_path(change["path"])))
+            return _both([f.around(change) for f in filters.values()])
+
+        try:
+            inverse = apply_patch(state, compiled.ops, around_op=around)
+        except PatchError as error:
+            raise Invalid(error.message) from None
+        version = self.version + 1
+        entry = {"version": version, "by": by, "description": compiled.description,
+                 "at": ctx.now_ms}
+        log_ops = [op("add", "changeLog", "-", value=entry)]
+        if len(state["changeLog"]) >= CHANGE_LOG_LIMIT:
+            log_ops.append(op("remove", "changeLog", "0"))
+        try:
+            check_scopes(state, scopes)
+            log_inverse = apply_patch(
+                state, log_ops, around_op=lambda _, o: _both([f.around(o) for f in filters.values()])
+            )
+        except BaseException:
+            apply_ops_unchecked(state, inverse)
+            raise
+        previous_modified = state["lastModified"]
+        state["version"], state["lastModified"] = version, ctx.now_ms
+        record = ChangeRecord(version, compiled.ops + log_ops, inverse, by,
+                              compiled.description, ctx.now_ms, meta)
+        try:
+            await self._persist(record)
+        except BaseException as error:
+            apply_ops_unchecked(state, log_inverse + inverse)
+            state["version"], state["lastModified"] = version - 1, previous_modified
+            if isinstance(error, Exception):
+                logger.error("could not journal version %d: %s", version, error)
+                raise PersistenceFailed("the change could not be saved; try again") from error
+            raise
+        self._remember(record)
+        self._publish(record, filters, decision)
+        return version
+
+    def _remember(self, record: ChangeRecord) -> None:
+        self._history.append(record)
+        undoes = record.meta.get("undoes")
+        if undoes is not None:
+            self._undo_stack.remove(undoes)
+        elif record.meta.get("undoable"):
+            self._undo_stack.append(record.version)
+        oldest = self._history[0].version
+        self._undo_stack = [v for v in self._undo_stack if v >= oldest]
+
+    def _publish(
+        self,
+        record: ChangeRecord,
+        filters: Mapping[Audience, PlayerFilter],
+        decision: Decision | None,
+    ) -> None:
+        full = Published(record.version, record.ops, record.by, record.description, decision)
+        per_audience = {
+            audience: Published(
+                record.version,
+                f.result.ops,
+                None if f.result.redacted else record.by,
+                None if f.result.redacted else record.description,
+                decision if decision and decision.player_id == audience.player_id else None,
+            )
+            for audience, f in filters.items()
+        }
+        for audience, listener in list(self._listeners.values()):
+            try:
+                listener(full if audience == GM or audience.is_gm else per_audience[audience])
+            except Exception:
+                logger.exception("a subscriber failed on version %d", record.version)
+
+
+def _both(finishers: list[Callable[[], None] | None]) -> Callable[[], None] | None:
+    present = [finish for finish in finishers if finish is not None]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+
+    def run_all() -> None:
+        for finish in present:
+            finish()
+
+    return run_all
+
+
+def _undo_stack(history: Iterable[ChangeRecord]) -> list[int]:
+    stack: list[int] = []
+    for record in history:
+        undoes = record.meta.get("undoes")
+        if undoes is not None and undoes in stack:
+            stack.remove(undoes)
+        elif record.meta.get("undoable"):
+            stack.append(record.version)
+    return stack

@@ -1,0 +1,219 @@
+"""RFC 6902 JSON Patch applied in place, one op at a time, recording how to undo it.
+
+jsonpatch (which clients use) applies a patch but cannot tell what it overwrote. The
+host needs exactly that: the inverse ops roll back a change that fails halfway, serve
+GM undo, and let per-recipient filters look at the document between two ops. The
+property tests check that this applier and jsonpatch agree on every document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from jsonpointer import escape, unescape
+
+from vtt_host.errors import PatchError
+
+Op = dict[str, Any]
+Tokens = list[str]
+
+OP_NAMES = frozenset({"add", "remove", "replace", "move", "copy", "test"})
+
+
+def parse_path(path: object) -> Tokens:
+    """Split an RFC 6901 pointer into unescaped tokens; the root is refused."""
+    if not isinstance(path, str):
+        raise PatchError("a path must be a string")
+    if path == "":
+        raise PatchError("an op cannot target the whole document")
+    if not path.startswith("/"):
+        raise PatchError(f"path {path!r} must start with '/'")
+    return [unescape(token) for token in path[1:].split("/")]
+
+
+def join_path(tokens: Sequence[str]) -> str:
+    """The inverse of :func:`parse_path`."""
+    return "".join("/" + escape(token) for token in tokens)
+
+
+def clone_json(value: Any) -> Any:
+    """Copy a JSON value so the document never shares objects with an op."""
+    if isinstance(value, dict):
+        return {key: clone_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone_json(item) for item in value]
+    return value
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true is not 1 (RFC 6902 "test")."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(json_equal, left, right))
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left == right
+    return type(left) is type(right) and bool(left == right)
+
+
+def resolve(doc: Any, tokens: Sequence[str]) -> Any:
+    """The value at ``tokens``; PatchError if it does not exist."""
+    node = doc
+    for token in tokens:
+        if isinstance(node, dict):
+            if token not in node:
+                raise PatchError(f"{join_path(tokens)} does not exist")
+            node = node[token]
+        elif isinstance(node, list):
+            node = node[_list_index(node, token, allow_end=False)]
+        else:
+            raise PatchError(f"{join_path(tokens)} does not exist")
+    return node
+
+
+def _list_index(node: list[Any], token: str, *, allow_end: bool) -> int:
+    if token == "-" and allow_end:
+        return len(node)
+    if not token.isdigit() or (token != "0" and token.startswith("0")) or not token.isascii():
+        raise PatchError(f"{token!r} is not a list index")
+    index = int(token)
+    limit = len(node) if allow_end else len(node) - 1
+    if index > limit:
+        raise PatchError(f"list index {index} is out of range")
+    return index
+
+
+def _parent(doc: Any, tokens: Tokens) -> Any:
+    parent = resolve(doc, tokens[:-1])
+    if not isinstance(parent, dict | list):
+        raise PatchError(f"{join_path(tokens[:-1])} is not an object or a list")
+    return parent
+
+
+def _add(doc: Any, tokens: Tokens, value: Any) -> list[Op]:
+    parent, key = _parent(doc, tokens), tokens[-1]
+    if isinstance(parent, dict):
+        if key in parent:
+            inverse: Op = {"op": "replace", "path": join_path(tokens), "value": parent[key]}
+        else:
+            inverse = {"op": "remove", "path": join_path(tokens)}
+        parent[key] = value
+        return [inverse]
+    index = _list_index(parent, key, allow_end=True)
+    parent.insert(index, value)
+    return [{"op": "remove", "path": join_path([*tokens[:-1], str(index)])}]
+
+
+def _remove(doc: Any, tokens: Tokens) -> tuple[Any, list[Op]]:
+    parent, key = _parent(doc, tokens), tokens[-1]
+    if isinstance(parent, dict):
+        if key not in parent:
+            raise PatchError(f"{join_path(tokens)} does not exist")
+        old = parent.pop(key)
+    else:
+        old = parent.pop(_list_index(parent, key, allow_end=False))
+    return old, [{"op": "add", "path": join_path(tokens), "value": old}]
+
+
+def _replace(doc: Any, tokens: Tokens, value: Any) -> list[Op]:
+    parent, key = _parent(doc, tokens), tokens[-1]
+    if isinstance(parent, dict):
+        if key not in parent:
+            raise PatchError(f"{join_path(tokens)} does not exist")
+        old = parent[key]
+        parent[key] = value
+    else:
+        index = _list_index(parent, key, allow_end=False)
+        old = parent[index]
+        parent[index] = value
+    return [{"op": "replace", "path": join_path(tokens), "value": old}]
+
+
+def check_op(op: object) -> Op:
+    """Check an op's shape (not whether it applies); return it typed."""
+    if not isinstance(op, dict) or op.get("op") not in OP_NAMES:
+        raise PatchError(f"not a JSON Patch operation: {op!r:.80}")
+    name = op["op"]
+    allowed = {"op", "path"} | (
+        {"value"} if name in ("add", "replace", "test") else {"from"} if name in ("move", "copy")
+        else set()
+    )
+    unknown = set(op) - allowed
+    if unknown:
+        raise PatchError(f"{name} op has unexpected fields {sorted(unknown)}")
+    if name in ("add", "replace", "test") and "value" not in op:
+        raise PatchError(f"{name} op needs a value")
+    if name in ("move", "copy") and not isinstance(op.get("from"), str):
+        raise PatchError(f"{name} op needs a 'from' path")
+    return op
+
+
+def apply_op(doc: Any, op: Op) -> list[Op]:
+    """Apply one op in place; return the ops that undo it, in the order to apply them."""
+    name = op["op"]
+    tokens = parse_path(op["path"])
+    if name == "add":
+        return _add(doc, tokens, clone_json(op["value"]))
+    if name == "remove":
+        return _remove(doc, tokens)[1]
+    if name == "replace":
+        return _replace(doc, tokens, clone_json(op["value"]))
+    if name == "test":
+        if not json_equal(resolve(doc, tokens), op["value"]):
+            raise PatchError(f"test failed at {op['path']}")
+        return []
+    source = parse_path(op["from"])
+    if name == "move":
+        if source == tokens:
+            resolve(doc, source)
+            return []
+        if tokens[: len(source)] == source:
+            raise PatchError("cannot move a value into itself")
+        value, undo_remove = _remove(doc, source)
+        try:
+            undo_add = _add(doc, tokens, value)
+        except PatchError:
+            apply_ops_unchecked(doc, undo_remove)
+            raise
+        return undo_add + undo_remove
+    return _add(doc, tokens, clone_json(resolve(doc, source)))
+
+
+def apply_ops_unchecked(doc: Any, ops: Sequence[Op]) -> None:
+    """Apply trusted ops (inverses, journal replay) with no undo bookkeeping."""
+    for op in ops:
+        apply_op(doc, op)
+
+
+OpHook = Callable[[int, Op], Callable[[], None] | None]
+
+
+def apply_patch(doc: Any, ops: Sequence[Op], *, around_op: OpHook | None = None) -> list[Op]:
+    """Apply ``ops`` in place, all or nothing; return the ops that undo the whole patch.
+
+    ``around_op(index, op)`` runs before each op and may return a callable that runs
+    right after it: that is how per-recipient filters see the document on both sides
+    of every op. If any op fails, every earlier op is undone and PatchError is raised.
+    """
+    undo_steps: list[list[Op]] = []
+    try:
+        for index, op in enumerate(ops):
+            check_op(op)
+            finish = around_op(index, op) if around_op is not None else None
+            try:
+                undo_steps.append(apply_op(doc, op))
+            except PatchError as error:
+                raise PatchError(error.message, index=index) from None
+            if finish is not None:
+                finish()
+    except BaseException:
+        apply_ops_unchecked(doc, _reversed_ops(undo_steps))
+        raise
+    return _reversed_ops(undo_steps)
+
+
+def _reversed_ops(steps: list[list[Op]]) -> list[Op]:
+    return [op for step in reversed(steps) for op in step]

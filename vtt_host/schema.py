@@ -1,0 +1,295 @@
+"""The campaign document: one versioned JSON object, described with pydantic.
+
+The host keeps the document as plain dicts (camelCase keys, exactly the wire form) and
+uses these models at the edges: to validate a whole document when it is loaded or
+imported, to re-validate just the entities a change touched, and to publish the JSON
+Schema other tools read campaign files with. ``pluginData`` holds game-system stats and
+stays free-form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+SCHEMA_VERSION = 1
+"""Bump when the document's shape changes, and register a migration step for it."""
+
+CHANGE_LOG_LIMIT = 200
+CHAT_HISTORY_LIMIT = 500
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+JsonObject = dict[str, Any]
+Millis = Annotated[int, Field(ge=0)]
+
+
+class Model(BaseModel):
+    """Strict camelCase model: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class Position(Model):
+    x: int
+    y: int
+
+
+class HitPoints(Model):
+    current: int
+    max: Annotated[int, Field(ge=0)]
+    temp: Annotated[int, Field(ge=0)] = 0
+
+
+class Condition(Model):
+    name: Name
+    rounds: Annotated[int, Field(ge=0)] | None = None
+    note: Text = ""
+
+
+class InventoryEntry(Model):
+    item_id: Id
+    quantity: Annotated[int, Field(ge=0)] = 1
+    equipped: bool = False
+
+
+class Grid(Model):
+    width: Annotated[int, Field(ge=1, le=1000)] = 30
+    height: Annotated[int, Field(ge=1, le=1000)] = 20
+    cell_size: Annotated[int, Field(ge=4, le=1000)] = 50
+    kind: Literal["square", "hex"] = "square"
+
+
+class Player(Model):
+    """A person who has joined the campaign at least once (the GM is not listed)."""
+
+    id: Id
+    name: Name
+    joined_at: Millis
+
+
+class CampaignInfo(Model):
+    name: Name
+    description: Text = ""
+    plugin_id: Id = "generic"
+    tags: list[Name] = Field(default_factory=list)
+    settings: JsonObject = Field(default_factory=dict)
+    gm_notes: Text = ""
+
+
+class Actor(Model):
+    id: Id
+    name: Name
+    type: Literal["character", "npc", "monster"] = "npc"
+    owner: Id | None = None
+    hidden: bool = False
+    hp: HitPoints | None = None
+    initiative_bonus: int = 0
+    conditions: list[Condition] = Field(default_factory=list)
+    inventory: list[InventoryEntry] = Field(default_factory=list)
+    image_asset: Sha256 | None = None
+    plugin_data: JsonObject = Field(default_factory=dict)
+    gm_notes: Text = ""
+
+
+class Item(Model):
+    id: Id
+    name: Name
+    description: Text = ""
+    hidden: bool = False
+    image_asset: Sha256 | None = None
+    plugin_data: JsonObject = Field(default_factory=dict)
+    gm_notes: Text = ""
+
+
+class MapData(Model):
+    id: Id
+    name: Name
+    hidden: bool = False
+    image_asset: Sha256 | None = None
+    grid: Grid = Field(default_factory=Grid)
+    layers: list[JsonObject] = Field(default_factory=list)
+    lighting: JsonObject = Field(default_factory=dict)
+    gm_notes: Text = ""
+
+
+class Encounter(Model):
+    id: Id
+    name: Name
+    map_id: Id | None = None
+    hidden: bool = False
+    status: Literal["draft", "active", "paused", "completed"] = "draft"
+    combatants: list[Id] = Field(default_factory=list)
+    gm_notes: Text = ""
+
+
+class InitiativeEntry(Model):
+    actor_id: Id
+    value: int | None = None
+
+
+class DieResult(Model):
+    sides: int
+    value: int
+    kept: bool
+
+
+class RollTerm(Model):
+    text: str
+    sign: Literal[-1, 1]
+    value: int
+    dice: list[DieResult] = Field(default_factory=list)
+
+
+class Roll(Model):
+    expr: str
+    total: int
+    terms: list[RollTerm]
+    label: str | None = None
+
+
+class ChatMessage(Model):
+    id: Id
+    from_: Id = Field(alias="from")
+    from_name: Name
+    text: Text
+    to: Id | None = None
+    at: Millis
+    roll: Roll | None = None
+
+
+class JsonPatchOp(Model):
+    """One RFC 6902 operation as stored in proposals (validated again when applied)."""
+
+    op: Literal["add", "remove", "replace", "move", "copy", "test"]
+    path: Annotated[str, StringConstraints(max_length=1000)]
+    value: Any = None
+    from_: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, alias="from"
+    )
+
+
+class PendingAction(Model):
+    id: Id
+    player_id: Id
+    kind: str
+    summary: Text
+    changes: list[JsonPatchOp]
+    created_at: Millis
+    version: Annotated[int, Field(ge=0)]
+
+
+class ConnectedPlayer(Model):
+    player_id: Id
+    name: Name
+    since: Millis
+
+
+class GmSettings(Model):
+    require_approval: list[str] = Field(default_factory=list)
+    notes: Text = ""
+
+
+class CurrentSession(Model):
+    active_encounter_id: Id | None = None
+    current_map_id: Id | None = None
+    token_positions: dict[str, Position] = Field(default_factory=dict)
+    initiative: list[InitiativeEntry] = Field(default_factory=list)
+    round: Annotated[int, Field(ge=0)] = 0
+    turn: Annotated[int, Field(ge=0)] = 0
+    connected_players: list[ConnectedPlayer] = Field(default_factory=list)
+    chat_messages: list[ChatMessage] = Field(default_factory=list)
+    pending_actions: list[PendingAction] = Field(default_factory=list)
+    gm_settings: GmSettings = Field(default_factory=GmSettings)
+
+
+class ChangeLogEntry(Model):
+    version: Annotated[int, Field(ge=1)]
+    by: str
+    description: str
+    at: Millis
+
+
+class CampaignState(Model):
+    """The whole campaign; ``version`` counts every change since it was created."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: Id
+    version: Annotated[int, Field(ge=0)] = 0
+    created_at: Millis
+    last_modified: Millis
+    campaign: CampaignInfo
+    players: dict[str, Player] = Field(default_factory=dict)
+    actors: dict[str, Actor] = Field(default_factory=dict)
+    items: dict[str, Item] = Field(default_factory=dict)
+    maps: dict[str, MapData] = Field(default_factory=dict)
+    encounters: dict[str, Encounter] = Field(default_factory=dict)
+    current_session: CurrentSession = Field(default_factory=CurrentSession)
+    change_log: list[ChangeLogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_hold(self) -> CampaignState:
+        for problem in reference_problems(self.model_dump(by_alias=True)):
+            raise ValueError(problem)
+        return self
+
+
+def reference_problems(state: dict[str, Any]) -> list[str]:
+    """Cross-entity rules no single model can check (keys match ids, links resolve)."""
+    problems: list[str] = []
+    for collection in ("players", "actors", "items", "maps", "encounters"):
+        for key, entity in state.get(collection, {}).items():
+            if isinstance(entity, dict) and entity.get("id") != key:
+                problems.append(f"{collection}/{key}: its id is {entity.get('id')!r}")
+    actors = state.get("actors", {})
+    session = state.get("currentSession", {})
+    for actor_id in session.get("tokenPositions", {}):
+        if actor_id not in actors:
+            problems.append(f"token position for unknown actor {actor_id!r}")
+    for entry in session.get("initiative", []):
+        if entry.get("actorId") not in actors:
+            problems.append(f"initiative entry for unknown actor {entry.get('actorId')!r}")
+    for name, collection in (("activeEncounterId", "encounters"), ("currentMapId", "maps")):
+        ref = session.get(name)
+        if ref is not None and ref not in state.get(collection, {}):
+            problems.append(f"{name} {ref!r} does not exist")
+    initiative = session.get("initiative", [])
+    if initiative and session.get("turn", 0) >= len(initiative):
+        problems.append("turn is past the end of the initiative order")
+    return problems
+
+
+def new_state(
+    campaign_id: str, name: str, *, now_ms: int, description: str = ""
+) -> dict[str, Any]:
+    """A fresh, empty campaign document in wire form."""
+    state = CampaignState(
+        id=campaign_id,
+        created_at=now_ms,
+        last_modified=now_ms,
+        campaign=CampaignInfo(name=name, description=description),
+    )
+    return state.model_dump(by_alias=True, mode="json")
+
+
+def validate_state(state: dict[str, Any]) -> dict[str, Any]:
+    """Validate a whole document (load, import) and return it in canonical wire form."""
+    return CampaignState.model_validate(state).model_dump(by_alias=True, mode="json")
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of the campaign document."""
+    schema = CampaignState.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://vtt-host.invalid/schema/campaign-state-v{SCHEMA_VERSION}.json"
+    return schema
