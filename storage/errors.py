@@ -192,6 +192,10 @@ class ArchiveTooLarge(CampaignFileError):
     """Size, member count or compression ratio over the limits (zip bomb protection)."""
 
 
+class InvalidManifest(CampaignFileError):
+    """manifest.json is unreadable, lacks a field, or does not list exactly the members."""
+
+
 class ChecksumMismatch(CampaignFileError):
     def __init__(self, path: Path | None, member: str) -> None:
         self.member = member

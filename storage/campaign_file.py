@@ -1,0 +1,335 @@
+"""Campaign files (.vttcampaign): export, import and backups of one campaign.
+
+Format (formatVersion 1): a zip archive with exactly these members
+
+- ``manifest.json``: ``{"format": "vttcampaign", "formatVersion": 1, "schemaVersion": int,
+  "campaignId": str, "name": str, "version": int, "exportedAt": ISO 8601 UTC,
+  "members": {"state.json": sha256 hex, "assets/<sha>.<ext>": sha256 hex, ...}}``
+  (writers may add keys, e.g. ``"reason"`` for backups; readers ignore unknown keys);
+- ``state.json``: the campaign document (UTF-8 JSON object) at ``version``;
+- ``assets/<sha256>.<ext>``: images, named by the sha256 of their bytes, ext one of
+  png, jpg, jpeg, webp, gif, svg.
+
+Import trusts nothing: member names must match the list above exactly (no paths to
+escape with), sizes are limited both as declared and while decompressing (zip bombs),
+every member's sha256 is checked, the schema is migrated forward step by step and the
+state validated by the caller-supplied function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ._names import split_asset_name
+from .assets import fsync_dir
+from .errors import (
+    ArchiveTooLarge,
+    AssetMismatch,
+    CampaignFileError,
+    ChecksumMismatch,
+    InvalidManifest,
+    InvalidState,
+    MissingMember,
+    MissingMigration,
+    NotACampaignFile,
+    SchemaTooNew,
+    UnsafeMemberName,
+    UnsupportedFormat,
+)
+
+logger = logging.getLogger(__name__)
+
+FORMAT_NAME = "vttcampaign"
+FORMAT_VERSION = 1
+FILE_SUFFIX = ".vttcampaign"
+MANIFEST = "manifest.json"
+STATE = "state.json"
+ASSET_PREFIX = "assets/"
+
+MAX_TOTAL_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_STATE_BYTES = 64 * 1024 * 1024
+MAX_ASSET_BYTES = 32 * 1024 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_MEMBERS = 10_000
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+_READ_CHUNK_BYTES = 1024 * 1024
+# Already-compressed image types are stored as is; deflating them only costs time.
+_STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif"})
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+Validator = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFile:
+    """An imported campaign: state migrated to the current schema and validated."""
+
+    manifest: dict[str, Any]
+    state: dict[str, Any]
+    assets: dict[str, bytes]  # "<sha>.<ext>" -> bytes
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def write_campaign_file(
+    path: Path,
+    state: bytes,
+    *,
+    campaign_id: str,
+    name: str,
+    version: int,
+    schema_version: int,
+    assets: Mapping[str, bytes],
+    exported_at: datetime | None = None,
+    extra_manifest: Mapping[str, Any] | None = None,
+) -> None:
+    """Write atomically (temp file in the same folder, fsync, rename). Blocking."""
+    members: dict[str, bytes] = {STATE: state}
+    for asset_name, data in assets.items():
+        parsed = split_asset_name(asset_name)
+        if parsed is None:
+            raise UnsafeMemberName(path, ASSET_PREFIX + asset_name)
+        if _sha256(data) != parsed[0]:
+            raise AssetMismatch(path, ASSET_PREFIX + asset_name)
+        members[ASSET_PREFIX + asset_name] = data
+    manifest: dict[str, Any] = dict(extra_manifest or {})
+    manifest.update(
+        {
+            "format": FORMAT_NAME,
+            "formatVersion": FORMAT_VERSION,
+            "schemaVersion": schema_version,
+            "campaignId": campaign_id,
+            "name": name,
+            "version": version,
+            "exportedAt": utc_iso(exported_at or datetime.now(UTC)),
+            "members": {member: _sha256(data) for member, data in members.items()},
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=FILE_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
+                for member, data in members.items():
+                    stored = member.rsplit(".", 1)[-1] in _STORED_EXTENSIONS
+                    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                    archive.writestr(member, data, compress_type=method)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+    logger.info("wrote campaign file %s (v%d, %d assets)", path, version, len(assets))
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def _member_limit(name: str) -> int:
+    if name == MANIFEST:
+        return MAX_MANIFEST_BYTES
+    return MAX_STATE_BYTES if name == STATE else MAX_ASSET_BYTES
+
+
+def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Names, duplicates and declared sizes, before a single byte is decompressed."""
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveTooLarge(path, f"the archive has {len(infos)} entries (limit {MAX_MEMBERS})")
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        well_formed = name in (MANIFEST, STATE) or (
+            name.startswith(ASSET_PREFIX) and split_asset_name(name[len(ASSET_PREFIX) :])
+        )
+        if not well_formed or name in seen:
+            raise UnsafeMemberName(path, name)
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise NotACampaignFile(path, f"{name} is encrypted; campaign files never are")
+        limit = _member_limit(name)
+        if info.file_size > limit:
+            raise ArchiveTooLarge(
+                path, f"{name} would unpack to {info.file_size} bytes (limit {limit})"
+            )
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ArchiveTooLarge(
+                path, f"{name} is compressed suspiciously well (possible zip bomb)"
+            )
+        total += info.file_size
+        if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
+            raise ArchiveTooLarge(
+                path, f"the archive would unpack to more than {MAX_TOTAL_UNCOMPRESSED_BYTES} bytes"
+            )
+    for required in (MANIFEST, STATE):
+        if required not in seen:
+            raise MissingMember(path, required)
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Decompress with the limit enforced on actual bytes, since headers can lie."""
+    limit = min(_member_limit(info.filename), info.file_size)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_READ_CHUNK_BYTES):
+                size += len(chunk)
+                if size > limit:
+                    raise ArchiveTooLarge(path, f"{info.filename} unpacks to more than declared")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ChecksumMismatch(path, info.filename) from exc
+    return b"".join(chunks)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) -> dict[str, Any]:
+    try:
+        manifest = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidManifest(path, "manifest.json is not valid JSON") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise UnsupportedFormat(path, "this is not a vtt-host campaign file")
+    format_version = manifest.get("formatVersion")
+    if not isinstance(format_version, int) or format_version < 1:
+        raise UnsupportedFormat(path, f"unknown campaign file version {format_version!r}")
+    if format_version > FORMAT_VERSION:
+        raise UnsupportedFormat(
+            path,
+            f"the file was made by a newer vtt-host (file format {format_version}, "
+            f"this program reads up to {FORMAT_VERSION}); update vtt-host",
+        )
+    expected_types = {
+        "schemaVersion": int, "campaignId": str, "name": str, "version": int,
+        "exportedAt": str, "members": dict,
+    }  # fmt: skip
+    for key, kind in expected_types.items():
+        if not isinstance(manifest.get(key), kind):
+            raise InvalidManifest(path, f"manifest.json lacks a valid {key!r}")
+    if current_schema_version is not None and manifest["schemaVersion"] > current_schema_version:
+        raise SchemaTooNew(path, manifest["schemaVersion"], current_schema_version)
+    return manifest
+
+
+def read_manifest(path: Path, *, current_schema_version: int | None = None) -> dict[str, Any]:
+    """Only the manifest, with the archive's names and sizes checked. Blocking."""
+    with _open_archive(path) as archive:
+        _check_entries(path, archive.infolist())
+        raw = _read_member(path, archive, archive.getinfo(MANIFEST))
+    return _parse_manifest(path, raw, current_schema_version)
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise NotACampaignFile(
+            path, "this is not a campaign file (not a zip archive, or cut short)"
+        ) from exc
+    except OSError as exc:
+        raise CampaignFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _migrate(
+    path: Path, state: dict[str, Any], from_version: int, to_version: int,
+    migrations: Mapping[int, Migration],
+) -> dict[str, Any]:  # fmt: skip
+    for version in range(from_version, to_version):
+        step = migrations.get(version)
+        if step is None:
+            raise MissingMigration(path, version)
+        try:
+            state = step(state)
+        # Migrations are caller code; whatever they raise means this file cannot be
+        # upgraded, which is the one thing the GM needs to hear.
+        except Exception as exc:
+            raise InvalidState(
+                path, f"upgrading from schema version {version} failed: {_one_line(exc)}"
+            ) from exc
+    return state
+
+
+def read_campaign_file(
+    path: Path,
+    *,
+    current_schema_version: int,
+    migrations: Mapping[int, Migration],
+    validate: Validator,
+) -> CampaignFile:
+    """Read, verify, migrate and validate a campaign file. Blocking.
+
+    Raises a CampaignFileError subclass naming what is wrong; never extracts anything
+    to disk.
+    """
+    with _open_archive(path) as archive:
+        infos = archive.infolist()
+        _check_entries(path, infos)
+        manifest = _parse_manifest(
+            path, _read_member(path, archive, archive.getinfo(MANIFEST)), current_schema_version
+        )
+        listed = manifest["members"]
+        present = {info.filename for info in infos} - {MANIFEST}
+        for member in sorted(set(listed) | present):
+            if member not in present:
+                raise MissingMember(path, member)
+            if member not in listed:
+                raise InvalidManifest(path, f"{member} is not listed in manifest.json")
+        contents = {
+            info.filename: _read_member(path, archive, info)
+            for info in infos
+            if info.filename != MANIFEST
+        }
+    for member, data in contents.items():
+        if _sha256(data) != listed[member]:
+            raise ChecksumMismatch(path, member)
+    assets: dict[str, bytes] = {}
+    for member, data in contents.items():
+        if member.startswith(ASSET_PREFIX):
+            asset_name = member[len(ASSET_PREFIX) :]
+            if _sha256(data) != asset_name.split(".", 1)[0]:
+                raise AssetMismatch(path, member)
+            assets[asset_name] = data
+    try:
+        state = json.loads(contents[STATE])
+    except ValueError as exc:
+        raise InvalidState(path, "state.json is not valid JSON") from exc
+    if not isinstance(state, dict):
+        raise InvalidState(path, "state.json does not hold a campaign object")
+    state = _migrate(path, state, manifest["schemaVersion"], current_schema_version, migrations)
+    try:
+        state = validate(state)
+    # validate is the host's schema check; any exception it raises is a refusal.
+    except Exception as exc:
+        raise InvalidState(path, f"the campaign data is invalid: {_one_line(exc)}") from exc
+    return CampaignFile(manifest, state, assets)

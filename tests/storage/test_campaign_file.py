@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import (
+    ArchiveTooLarge,
+    AssetMismatch,
+    ChecksumMismatch,
+    InvalidManifest,
+    InvalidState,
+    MissingMember,
+    MissingMigration,
+    NotACampaignFile,
+    SchemaTooNew,
+    UnsafeMemberName,
+    UnsupportedFormat,
+)
+from storage.campaign_file import (
+    CampaignFile,
+    read_campaign_file,
+    read_manifest,
+    write_campaign_file,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"pixels" * 100
+PNG_NAME = f"{hashlib.sha256(PNG).hexdigest()}.png"
+STATE: dict[str, Any] = {"id": "c1", "version": 7, "campaign": {"name": "Keep"}, "n": 1}
+
+
+def require_name(state: dict[str, Any]) -> dict[str, Any]:
+    if "campaign" not in state:
+        raise ValueError("campaign is required\n  (line two of a long message)")
+    return state
+
+
+def read(path: Path, schema: int = 3, migrations: Any = None) -> CampaignFile:
+    return read_campaign_file(
+        path, current_schema_version=schema, migrations=migrations or {}, validate=require_name
+    )
+
+
+def write(path: Path, state: dict[str, Any] = STATE, schema: int = 3) -> Path:
+    write_campaign_file(
+        path, json.dumps(state).encode(), campaign_id="c1", name="Keep", version=7,
+        schema_version=schema, assets={PNG_NAME: PNG},
+    )  # fmt: skip
+    return path
+
+
+def raw_zip(path: Path, members: dict[str, bytes], manifest: dict[str, Any] | None = None) -> Path:
+    """A zip with arbitrary names; a manifest listing the members unless one is given."""
+    if manifest is None:
+        manifest = {
+            "format": "vttcampaign", "formatVersion": 1, "schemaVersion": 3,
+            "campaignId": "c1", "name": "Keep", "version": 7,
+            "exportedAt": "2025-01-01T00:00:00Z",
+            "members": {n: hashlib.sha256(d).hexdigest() for n, d in members.items()},
+        }  # fmt: skip
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_round_trip_keeps_state_and_assets_identical(tmp_path: Path) -> None:
+    result = read(write(tmp_path / "c.vttcampaign"))
+    assert result.state == STATE
+    assert result.assets == {PNG_NAME: PNG}
+    assert result.manifest["campaignId"] == "c1"
+    assert result.manifest["exportedAt"].endswith("Z")
+    assert read_manifest(tmp_path / "c.vttcampaign")["version"] == 7
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_older_schema_is_migrated_step_by_step(tmp_path: Path) -> None:
+    path = write(tmp_path / "old.vttcampaign", schema=1)
+
+    def step1(s: dict[str, Any]) -> dict[str, Any]:
+        return {**s, "steps": [*s.get("steps", []), 1]}
+
+    def step2(s: dict[str, Any]) -> dict[str, Any]:
+        return {**s, "steps": [*s["steps"], 2]}
+
+    assert read(path, 3, {1: step1, 2: step2}).state["steps"] == [1, 2]
+    with pytest.raises(MissingMigration, match="schema version 2"):
+        read(path, 3, {1: step1})
+
+
+def test_refuses_newer_schema_version(tmp_path: Path) -> None:
+    with pytest.raises(SchemaTooNew, match="update vtt-host"):
+        read(write(tmp_path / "new.vttcampaign", schema=4), schema=3)
+
+
+def test_refuses_unknown_format_version(tmp_path: Path) -> None:
+    members = {"state.json": json.dumps(STATE).encode()}
+    manifest = {"format": "vttcampaign", "formatVersion": 2, "members": {}}
+    with pytest.raises(UnsupportedFormat, match="newer vtt-host"):
+        read(raw_zip(tmp_path / "f.vttcampaign", members, manifest))
+    manifest = {"format": "something-else", "formatVersion": 1}
+    with pytest.raises(UnsupportedFormat, match="not a vtt-host campaign file"):
+        read(raw_zip(tmp_path / "g.vttcampaign", members, manifest))
+
+
+def test_refuses_state_that_fails_validation_with_one_line_message(tmp_path: Path) -> None:
+    with pytest.raises(InvalidState) as info:
+        read(write(tmp_path / "bad.vttcampaign", state={"id": "c1"}))
+    assert "campaign is required" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_refuses_state_that_is_not_json(tmp_path: Path) -> None:
+    with pytest.raises(InvalidState, match="not valid JSON"):
+        read(raw_zip(tmp_path / "s.vttcampaign", {"state.json": b"{nope"}))
+
+
+def test_refuses_file_that_is_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "x.vttcampaign"
+    path.write_bytes(b"just some text, not an archive")
+    with pytest.raises(NotACampaignFile, match="not a campaign file"):
+        read(path)
+
+
+def test_refuses_truncated_archive(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.vttcampaign")
+    path.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(NotACampaignFile):
+        read(path)
+
+
+def test_refuses_archive_without_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "m.vttcampaign"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("state.json", json.dumps(STATE))
+    with pytest.raises(MissingMember, match=r"manifest\.json"):
+        read(path)
+
+
+def test_refuses_archive_without_state(tmp_path: Path) -> None:
+    with pytest.raises(MissingMember, match=r"state\.json"):
+        read(raw_zip(tmp_path / "m.vttcampaign", {}))
+
+
+@pytest.mark.parametrize(
+    "evil_name",
+    [
+        "../evil",
+        "/abs/path",
+        "assets/../../x",
+        "assets\\..\\..\\x",
+        "C:/windows/x",
+        "assets/" + "a" * 64 + ".exe",
+        "assets/" + "a" * 63 + ".png",
+        "state.json/../state.json",
+        "assets/",
+    ],
+)
+def test_zip_slip_member_names_are_refused(tmp_path: Path, evil_name: str) -> None:
+    members = {"state.json": json.dumps(STATE).encode(), evil_name: b"payload"}
+    with pytest.raises(UnsafeMemberName):
+        read(raw_zip(tmp_path / "slip.vttcampaign", members))
+
+
+def test_zip_bomb_by_declared_size_is_refused_before_decompressing(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.vttcampaign"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", "{}")
+        with archive.open("state.json", "w", force_zip64=True) as handle:
+            zeros = bytes(16 * 1024 * 1024)
+            for _ in range(19):  # 304 MiB of zeros, about 300 KiB compressed
+                handle.write(zeros)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(ArchiveTooLarge, match="unpack"):
+        read(path)
+
+
+def test_zip_bomb_by_compression_ratio_is_refused(tmp_path: Path) -> None:
+    members = {"state.json": json.dumps({"pad": " " * 3_000_000}).encode()}
+    with pytest.raises(ArchiveTooLarge, match="zip bomb"):
+        read(raw_zip(tmp_path / "ratio.vttcampaign", members))
+
+
+def test_member_larger_than_its_header_says_is_not_trusted(tmp_path: Path) -> None:
+    """Headers that understate the size: reading stops at the declared size."""
+    path = write(tmp_path / "lie.vttcampaign")
+    data = bytearray(path.read_bytes())
+    state_len = len(json.dumps(STATE).encode())
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo("state.json").header_offset
+        central = data.find(b"state.json", archive.start_dir) - 46
+    for offset in (local + 22, central + 24):  # uncompressed size fields
+        assert struct.unpack_from("<I", data, offset)[0] == state_len
+        struct.pack_into("<I", data, offset, state_len - 10)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ChecksumMismatch):
+        read(path)
+
+
+def test_member_with_wrong_checksum_is_refused(tmp_path: Path) -> None:
+    members = {"state.json": json.dumps(STATE).encode()}
+    manifest_members = {"state.json": "0" * 64}
+    manifest = {
+        "format": "vttcampaign", "formatVersion": 1, "schemaVersion": 3, "campaignId": "c1",
+        "name": "Keep", "version": 7, "exportedAt": "2025-01-01T00:00:00Z",
+        "members": manifest_members,
+    }  # fmt: skip
+    with pytest.raises(ChecksumMismatch, match=r"state\.json"):
+        read(raw_zip(tmp_path / "sum.vttcampaign", members, manifest))
+
+
+def test_asset_whose_content_does_not_match_its_name_is_refused(tmp_path: Path) -> None:
+    members = {"state.json": json.dumps(STATE).encode(), "assets/" + "b" * 64 + ".png": PNG}
+    with pytest.raises(AssetMismatch):
+        read(raw_zip(tmp_path / "asset.vttcampaign", members))
+
+
+def test_member_missing_from_manifest_is_refused(tmp_path: Path) -> None:
+    members = {"state.json": json.dumps(STATE).encode(), "assets/" + PNG_NAME: PNG}
+    manifest = {
+        "format": "vttcampaign", "formatVersion": 1, "schemaVersion": 3, "campaignId": "c1",
+        "name": "Keep", "version": 7, "exportedAt": "2025-01-01T00:00:00Z",
+        "members": {"state.json": hashlib.sha256(members["state.json"]).hexdigest()},
+    }  # fmt: skip
+    with pytest.raises(InvalidManifest, match="not listed"):
+        read(raw_zip(tmp_path / "unlisted.vttcampaign", members, manifest))
+
+
+def test_writer_refuses_asset_named_after_other_content(tmp_path: Path) -> None:
+    with pytest.raises(AssetMismatch):
+        write_campaign_file(
+            tmp_path / "w.vttcampaign", b"{}", campaign_id="c1", name="n", version=1,
+            schema_version=1, assets={"c" * 64 + ".png": PNG},
+        )  # fmt: skip
