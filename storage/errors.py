@@ -242,6 +242,14 @@ class BackupError(StorageError):
     """Base class for backup errors."""
 
 
+class InvalidCampaignId(BackupError):
+    """A campaign id that cannot safely name a backup folder."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"campaign id {campaign_id!r} cannot be used as a backup folder name")
+
+
 class NoBackupFound(BackupError):
     def __init__(self, campaign_id: str, detail: str) -> None:
         self.campaign_id = campaign_id
