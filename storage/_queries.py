@@ -201,6 +201,18 @@ def checkpoint(
     return int(dropped)
 
 
+def truncate_journal(conn: sqlite3.Connection, campaign_id: str, version: int) -> None:
+    """Drop rows after `version` and make it the latest: salvage of a verified prefix."""
+    with write_transaction(conn):
+        conn.execute(
+            "DELETE FROM journal WHERE campaign_id = ? AND version > ?", (campaign_id, version)
+        )
+        conn.execute(
+            "UPDATE campaigns SET version = ?, updated_at_ms = ? WHERE id = ?",
+            (version, now_ms(), campaign_id),
+        )
+
+
 def rename_campaign(conn: sqlite3.Connection, campaign_id: str, name: str) -> None:
     with write_transaction(conn):
         cursor = conn.execute(
@@ -301,7 +313,7 @@ def load(conn: sqlite3.Connection, campaign_id: str) -> LoadedCampaign:
                 f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
                 " ORDER BY version",
                 (campaign_id, snapshot_version),
-            )
+            ).fetchall()  # an unfinished cursor would pin the read snapshot past COMMIT
             records: list[JournalRecord] = []
             for row in rows:
                 if row[0] != ok_up_to + 1:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .errors import StoreClosed
+from .errors import DatabaseOperationFailed, StoreClosed
 from .records import EncodedRecord
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,8 @@ class DbThread:
             assert isinstance(job, CallJob)
             try:
                 result = job.fn(self._conn)
+            except sqlite3.Error as exc:  # translated at the boundary into our tree
+                _resolve(job.loop, job.future, None, DatabaseOperationFailed(str(exc)))
             except BaseException as exc:  # handed to the awaiting caller, not swallowed
                 _resolve(job.loop, job.future, None, exc)
             else:

@@ -65,12 +65,20 @@ class DatabaseTooNew(StorageError):
         )
 
 
-class DatabaseWriteFailed(StorageError):
-    """SQLite refused a write (disk full, I/O error); nothing from the batch was stored."""
+class DatabaseOperationFailed(StorageError):
+    """SQLite refused an operation (I/O error, malformed page, disk full)."""
+
+    summary = "the campaign database failed"
 
     def __init__(self, detail: str) -> None:
         self.detail = detail
-        super().__init__(f"could not write to the campaign database: {detail}")
+        super().__init__(f"{self.summary}: {detail}")
+
+
+class DatabaseWriteFailed(DatabaseOperationFailed):
+    """A write was refused; nothing from its transaction was stored."""
+
+    summary = "could not write to the campaign database"
 
 
 class CampaignNotFound(StorageError):

@@ -205,6 +205,11 @@ class Store:
 
     # --- maintenance ------------------------------------------------------------------
 
+    async def truncate_journal(self, campaign_id: str, version: int) -> None:
+        """Forget versions after `version` (recovery keeps a verified journal prefix)."""
+        self._check_open()
+        await self._writer.call(lambda c: q.truncate_journal(c, campaign_id, version))
+
     async def copy_to(self, path: Path) -> None:
         """Page-by-page copy of the database (SQLite backup API), e.g. as evidence."""
         self._check_open()
