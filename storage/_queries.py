@@ -28,6 +28,9 @@ from .records import CampaignInfo, JournalRecord, LoadedCampaign, row_checksum
 
 _CAMPAIGN_COLUMNS = "id, name, version, snapshot_version, created_at_ms, updated_at_ms"
 _JOURNAL_COLUMNS = "version, ops, inverse, by, description, at_ms, meta, sha256"
+# Snapshots move in chunks: SQLite copies a bound or fetched blob while holding the
+# GIL, which stalled the event loop ~10 ms for 5 MB; blob I/O releases it per chunk.
+BLOB_CHUNK_BYTES = 256 * 1024
 
 
 def now_ms() -> int:
@@ -118,6 +121,27 @@ def write_appends(conn: sqlite3.Connection, jobs: list[AppendJob]) -> list[BaseE
     return outcomes
 
 
+def _write_blob(conn: sqlite3.Connection, campaign_id: str, data: bytes) -> None:
+    rowid = conn.execute(
+        "SELECT rowid FROM snapshots WHERE campaign_id = ?", (campaign_id,)
+    ).fetchone()[0]
+    view = memoryview(data)
+    with conn.blobopen("snapshots", "blob", rowid) as blob:
+        for start in range(0, len(data), BLOB_CHUNK_BYTES):
+            blob.write(view[start : start + BLOB_CHUNK_BYTES])
+
+
+def _read_blob(conn: sqlite3.Connection, rowid: int, size: int) -> bytes:
+    buffer = bytearray()
+    with conn.blobopen("snapshots", "blob", rowid, readonly=True) as blob:
+        while len(buffer) < size:
+            chunk = blob.read(BLOB_CHUNK_BYTES)
+            if not chunk:
+                break
+            buffer += chunk
+    return bytes(buffer)
+
+
 def create_campaign(
     conn: sqlite3.Connection,
     campaign_id: str,
@@ -187,9 +211,11 @@ def checkpoint(
         if not snapshot_version <= version <= latest:
             raise CheckpointVersionError(campaign_id, version, snapshot_version, latest)
         conn.execute(
-            "UPDATE snapshots SET version = ?, sha256 = ?, blob = ? WHERE campaign_id = ?",
-            (version, sha256, snapshot, campaign_id),
+            "UPDATE snapshots SET version = ?, sha256 = ?, blob = zeroblob(?)"
+            " WHERE campaign_id = ?",
+            (version, sha256, len(snapshot), campaign_id),
         )
+        _write_blob(conn, campaign_id, snapshot)
         conn.execute(
             "UPDATE campaigns SET snapshot_version = ?, updated_at_ms = ? WHERE id = ?",
             (version, now_ms(), campaign_id),
@@ -280,7 +306,8 @@ def _decode_row(campaign_id: str, row: tuple[Any, ...]) -> JournalRecord:
     expected = row_checksum(campaign_id, version, ops, inverse, by, description, at_ms, meta)
     if expected != digest:
         raise ValueError(f"journal row {version} fails its checksum")
-    ops_value, inverse_value, meta_value = json.loads(ops), json.loads(inverse), json.loads(meta)
+    # One parse of the three columns instead of three parses.
+    ops_value, inverse_value, meta_value = json.loads(f"[{ops},{inverse},{meta}]")
     if not (
         isinstance(ops_value, list)
         and isinstance(inverse_value, list)
@@ -296,12 +323,13 @@ def load(conn: sqlite3.Connection, campaign_id: str) -> LoadedCampaign:
         with read_transaction(conn):
             info = get_info(conn, campaign_id)
             snap = conn.execute(
-                "SELECT version, sha256, blob FROM snapshots WHERE campaign_id = ?",
+                "SELECT version, sha256, rowid, length(blob) FROM snapshots WHERE campaign_id = ?",
                 (campaign_id,),
             ).fetchone()
             if snap is None:
                 raise CorruptCampaign(campaign_id, None, "its snapshot is missing")
-            snapshot_version, digest, blob = int(snap[0]), str(snap[1]), bytes(snap[2])
+            snapshot_version, digest = int(snap[0]), str(snap[1])
+            blob = _read_blob(conn, int(snap[2]), int(snap[3]))
             if hashlib.sha256(blob).hexdigest() != digest:
                 raise CorruptCampaign(
                     campaign_id,

@@ -62,9 +62,14 @@ class EncodedRecord:
     sha256: str
 
 
+# One encoder for every call: json.dumps with options builds a new one each time,
+# which dominated the cost of verifying 10,000 rows on load.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dump_json(value: Any) -> str:
     """Compact JSON text, the form journal columns hold."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def row_checksum(
