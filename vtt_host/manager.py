@@ -256,8 +256,9 @@ class StateManager:
             decision = Decision(action_id, pending["playerId"], approve, reason)
             if not approve:
                 compiled = Compiled([remove], f"GM rejected {player_name}'s proposal")
-                version = await self._commit(compiled, caller.player_id, ctx,
-                                             {"kind": "decide"}, decision)
+                version = await self._commit(
+                    compiled, caller.player_id, ctx, {"kind": "decide"}, decision
+                )
                 return Applied(version)
             ops = list(pending["changes"] if changes is None else changes)
             for change in ops:
@@ -316,7 +317,9 @@ class StateManager:
         scopes: dict[Scope, None] = {}
         try:
             undo = apply_patch(
-                self._state, ops, around_op=lambda _, o: scopes.setdefault(scope_of(parse_path(o["path"])))
+                self._state,
+                ops,
+                around_op=lambda _, o: scopes.setdefault(scope_of(parse_path(o["path"]))),
             )
         except PatchError as error:
             raise Invalid(f"these changes do not apply to the campaign ({error.message})") from None
@@ -358,23 +361,30 @@ class StateManager:
         except PatchError as error:
             raise Invalid(error.message) from None
         version = self.version + 1
-        entry = {"version": version, "by": by, "description": compiled.description,
-                 "at": ctx.now_ms}
+        entry = {
+            "version": version,
+            "by": by,
+            "description": compiled.description,
+            "at": ctx.now_ms,
+        }
         log_ops = [op("add", "changeLog", "-", value=entry)]
         if len(state["changeLog"]) >= CHANGE_LOG_LIMIT:
             log_ops.append(op("remove", "changeLog", "0"))
         try:
             check_scopes(state, scopes)
             log_inverse = apply_patch(
-                state, log_ops, around_op=lambda _, o: _both([f.around(o) for f in filters.values()])
+                state,
+                log_ops,
+                around_op=lambda _, o: _both([f.around(o) for f in filters.values()]),
             )
         except BaseException:
             apply_ops_unchecked(state, inverse)
             raise
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
-        record = ChangeRecord(version, compiled.ops + log_ops, inverse, by,
-                              compiled.description, ctx.now_ms, meta)
+        record = ChangeRecord(
+            version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
+        )
         try:
             await self._persist(record)
         except BaseException as error:

@@ -138,7 +138,10 @@ def check_op(op: object) -> Op:
         raise PatchError(f"not a JSON Patch operation: {op!r:.80}")
     name = op["op"]
     allowed = {"op", "path"} | (
-        {"value"} if name in ("add", "replace", "test") else {"from"} if name in ("move", "copy")
+        {"value"}
+        if name in ("add", "replace", "test")
+        else {"from"}
+        if name in ("move", "copy")
         else set()
     )
     unknown = set(op) - allowed

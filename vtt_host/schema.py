@@ -269,9 +269,7 @@ def reference_problems(state: dict[str, Any]) -> list[str]:
     return problems
 
 
-def new_state(
-    campaign_id: str, name: str, *, now_ms: int, description: str = ""
-) -> dict[str, Any]:
+def new_state(campaign_id: str, name: str, *, now_ms: int, description: str = "") -> dict[str, Any]:
     """A fresh, empty campaign document in wire form."""
     state = CampaignState(
         id=campaign_id,

@@ -204,7 +204,9 @@ class PlayerFilter:
                     entity = entity_view(state[collection][entity_id])
                     emit({"op": "replace", "path": path, "value": entity})
             elif is_visible:
-                emit({"op": "add", "path": path, "value": entity_view(state[collection][entity_id])})
+                emit(
+                    {"op": "add", "path": path, "value": entity_view(state[collection][entity_id])}
+                )
                 if collection == "actors" and position_visible(state, entity_id):
                     position = state["currentSession"]["tokenPositions"][entity_id]
                     emit({"op": "add", "path": position_path, "value": position})
@@ -258,8 +260,11 @@ class PlayerFilter:
             removed = op["op"] == "remove" and not rest
             is_visible = not removed and rule(items[index], player_id)
             if was_visible and is_visible:
-                emit({**op, "path": join_path(path_tokens + rest)} if rest else
-                     {"op": "replace", "path": path, "value": items[index]})
+                emit(
+                    {**op, "path": join_path(path_tokens + rest)}
+                    if rest
+                    else {"op": "replace", "path": path, "value": items[index]}
+                )
             elif is_visible:
                 emit({"op": "add", "path": path, "value": items[index]})
             elif was_visible:

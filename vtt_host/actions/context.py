@@ -29,7 +29,9 @@ class Caller:
 
     @property
     def audience(self) -> Audience:
-        return Audience("player", self.player_id) if self.role == "player" else Audience("gm", GM_ID)
+        return (
+            Audience("player", self.player_id) if self.role == "player" else Audience("gm", GM_ID)
+        )
 
 
 GM_CALLER = Caller("gm", GM_ID, "GM")

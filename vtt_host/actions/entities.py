@@ -72,8 +72,7 @@ def update_entity(
     if "id" in action.set:
         raise Invalid("an entity's id cannot change")
     ops = [
-        set_field((collection, action.id), entity, key, value)
-        for key, value in action.set.items()
+        set_field((collection, action.id), entity, key, value) for key, value in action.set.items()
     ]
     changed = ", ".join(action.set)
     return Compiled(ops, f"GM updated {entity['name']} ({changed})")
@@ -134,8 +133,9 @@ def set_current_map(
     state: dict[str, Any], action: SetCurrentMap, caller: Caller, ctx: Context
 ) -> Compiled:
     if action.map_id is None:
-        return Compiled([op("replace", "currentSession", "currentMapId", value=None)],
-                        "GM cleared the map")
+        return Compiled(
+            [op("replace", "currentSession", "currentMapId", value=None)], "GM cleared the map"
+        )
     game_map = find_entity(state, "maps", action.map_id, caller)
     return Compiled(
         [op("replace", "currentSession", "currentMapId", value=action.map_id)],
@@ -148,8 +148,10 @@ def assign_actor(
 ) -> Compiled:
     actor = find_entity(state, "actors", action.actor_id, caller)
     if action.player_id is None:
-        return Compiled([op("replace", "actors", action.actor_id, "owner", value=None)],
-                        f"GM took back {actor['name']}")
+        return Compiled(
+            [op("replace", "actors", action.actor_id, "owner", value=None)],
+            f"GM took back {actor['name']}",
+        )
     player = state["players"].get(action.player_id)
     if player is None:
         raise NotFound(f"there is no player {action.player_id!r}")

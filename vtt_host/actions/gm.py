@@ -13,7 +13,9 @@ from vtt_host.errors import Invalid
 def patch(state: dict[str, Any], action: Patch, caller: Caller, ctx: Context) -> Compiled:
     ops = [change.model_dump(by_alias=True, exclude_none=True) for change in action.ops]
     count = len(ops)
-    description = action.description or f"GM edited the campaign ({count} change{'s' * (count != 1)})"
+    description = (
+        action.description or f"GM edited the campaign ({count} change{'s' * (count != 1)})"
+    )
     return Compiled(ops, description)
 
 
@@ -28,8 +30,13 @@ def update_settings(
                 f"{unknown[0]!r} cannot need approval; choose from {sorted(APPROVABLE_KINDS)}"
             )
         ops.append(
-            op("replace", "currentSession", "gmSettings", "requireApproval",
-               value=sorted(set(action.require_approval)))
+            op(
+                "replace",
+                "currentSession",
+                "gmSettings",
+                "requireApproval",
+                value=sorted(set(action.require_approval)),
+            )
         )
     if action.notes is not None:
         ops.append(op("replace", "currentSession", "gmSettings", "notes", value=action.notes))

@@ -136,9 +136,7 @@ def roll_initiative(
             rolled.append(entry)
     new_order = sorted(rolled, key=_sort_key)
     current = order[session["turn"]]["actorId"] if order else None
-    new_turn = next(
-        (i for i, entry in enumerate(new_order) if entry["actorId"] == current), 0
-    )
+    new_turn = next((i for i, entry in enumerate(new_order) if entry["actorId"] == current), 0)
     ops = [op("replace", "currentSession", "initiative", value=new_order)]
     if new_turn != session["turn"]:
         ops.append(op("replace", "currentSession", "turn", value=new_turn))

@@ -144,10 +144,28 @@ class Leave(Model):
 
 
 Action = Annotated[
-    MoveToken | Chat | RollDice | Propose | Patch | NextTurn | PrevTurn | CreateEntity
-    | UpdateEntity | DeleteEntity | SetVisibility | SetCurrentMap | AssignActor | AddCombatant
-    | RemoveCombatant | RollInitiative | StartEncounter | EndEncounter | UpdateSettings | Undo
-    | Join | Leave,
+    MoveToken
+    | Chat
+    | RollDice
+    | Propose
+    | Patch
+    | NextTurn
+    | PrevTurn
+    | CreateEntity
+    | UpdateEntity
+    | DeleteEntity
+    | SetVisibility
+    | SetCurrentMap
+    | AssignActor
+    | AddCombatant
+    | RemoveCombatant
+    | RollInitiative
+    | StartEncounter
+    | EndEncounter
+    | UpdateSettings
+    | Undo
+    | Join
+    | Leave,
     Field(discriminator="kind"),
 ]
 
@@ -172,9 +190,11 @@ def describe_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     if first["type"] == "union_tag_invalid":
-        return f"unknown action kind {first['input'].get('kind')!r}" if isinstance(
-            first["input"], dict
-        ) else "unknown action kind"
+        return (
+            f"unknown action kind {first['input'].get('kind')!r}"
+            if isinstance(first["input"], dict)
+            else "unknown action kind"
+        )
     if first["type"] == "union_tag_not_found":
         return "an action needs a 'kind'"
     return f"{where}: {first['msg']}" if where else str(first["msg"])

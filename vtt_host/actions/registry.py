@@ -59,9 +59,7 @@ def authorize(action: Action, caller: Caller) -> None:
         raise Forbidden(f"only the GM can {kind.replace('_', ' ')}")
 
 
-def compile_action(
-    state: dict[str, Any], action: Action, caller: Caller, ctx: Context
-) -> Compiled:
+def compile_action(state: dict[str, Any], action: Action, caller: Caller, ctx: Context) -> Compiled:
     """Authorize and compile one action into ops; raise an ActionError if refused.
 
     Pure: reads ``state`` and changes nothing. Every op it returns writes only where

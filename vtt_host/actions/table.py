@@ -29,9 +29,7 @@ def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Co
         action.token_id,
         {"x": action.x, "y": action.y},
     )
-    return Compiled(
-        [change], f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})"
-    )
+    return Compiled([change], f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})")
 
 
 def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> None:
@@ -43,9 +41,7 @@ def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> N
         raise NotFound(f"there is no player {to!r} to whisper to")
 
 
-def chat_message_ops(
-    state: dict[str, Any], message: dict[str, Any]
-) -> list[dict[str, Any]]:
+def chat_message_ops(state: dict[str, Any], message: dict[str, Any]) -> list[dict[str, Any]]:
     """Append a message, dropping the oldest past the history limit."""
     ops = [op("add", "currentSession", "chatMessages", "-", value=message)]
     overflow = len(state["currentSession"]["chatMessages"]) + 1 - CHAT_HISTORY_LIMIT
