@@ -9,12 +9,12 @@ stays free-form.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 """Bump when the document's shape changes, and register a migration step for it."""
 
 CHANGE_LOG_LIMIT = 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from vtt_host import schema
 from vtt_host.errors import Invalid
@@ -31,10 +31,10 @@ _ENTITY_MODELS: dict[str, type[BaseModel]] = {
     "maps": schema.MapData,
     "encounters": schema.Encounter,
 }
-_SESSION_FIELDS = schema.CurrentSession.model_fields
-_SESSION_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    field.alias or name: TypeAdapter(field.annotation) for name, field in _SESSION_FIELDS.items()
-}
+
+_SESSION_FIELDS = frozenset(
+    field.alias or name for name, field in schema.CurrentSession.model_fields.items()
+)
 _LIST_ELEMENT_MODELS: dict[str, type[BaseModel]] = {
     "chatMessages": schema.ChatMessage,
     "pendingActions": schema.PendingAction,
@@ -172,10 +172,10 @@ def _session_problem(state: dict[str, Any], scope: Scope) -> str | None:
     name = scope[1]
     if len(scope) == 3:
         return _session_item_problem(state, name, scope[2])
-    if name not in _SESSION_ADAPTERS:
+    if name not in _SESSION_FIELDS:
         return "unknown field"
     value = session.get(name)
-    _SESSION_ADAPTERS[name].validate_python(value)
+    schema.CurrentSession.model_validate({name: value})  # one field; the rest default
     if name == "tokenPositions":
         unknown = [key for key in value if key not in state["actors"]]
         return f"positions for unknown actors {unknown}" if unknown else None

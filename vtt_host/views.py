@@ -253,7 +253,7 @@ class PlayerFilter:
         inserting = op["op"] == "add" and not rest
         was_visible = not inserting and index < len(items) and rule(items[index], player_id)
         seen_before = sum(1 for item in items[:index] if rule(item, player_id))
-        path_tokens = tokens[:2] + ["-" if appending else str(seen_before)]
+        path_tokens = [*tokens[:2], "-" if appending else str(seen_before)]
         path = join_path(path_tokens)
 
         def after() -> None:

@@ -188,7 +188,8 @@ def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     ]
     if messages:
         index = rng.randrange(len(messages))
-        choices = choices[:2] + [
+        choices = [
+            *choices[:2],
             {"op": "remove", "path": f"/currentSession/chatMessages/{index}"},
             {
                 "op": "replace",

@@ -58,7 +58,8 @@ async def test_whisper_to_others_is_withheld_without_shifting_chat_indices(
         {"kind": "patch", "ops": [{"op": "remove", "path": "/currentSession/chatMessages/0"}]},
         GM_CALLER,
     )
-    assert alice_frames[0].ops == [] and alice_frames[0].description is None
+    assert alice_frames[0].ops == []
+    assert alice_frames[0].description is None
     assert alice_frames[2].ops[0]["path"] == "/currentSession/chatMessages/0/text"
     final = replay(alice_view, alice_frames)
     assert [m["text"] for m in final["currentSession"]["chatMessages"]] == ["hello everyone"]
@@ -74,7 +75,8 @@ async def test_revealing_a_hidden_npc_sends_the_whole_actor_and_its_token(
     assert boss not in bob_view["currentSession"]["tokenPositions"]
     await manager.submit({"kind": "reveal", "collection": "actors", "id": boss}, GM_CALLER)
     ops = bob_frames[0].ops
-    assert ops[0]["op"] == "add" and ops[0]["path"] == f"/actors/{boss}"
+    assert ops[0]["op"] == "add"
+    assert ops[0]["path"] == f"/actors/{boss}"
     assert "gmNotes" not in ops[0]["value"]
     assert ops[1] == {
         "op": "add",
@@ -92,9 +94,11 @@ async def test_moving_a_hidden_npc_reaches_only_the_gm(manager: StateManager) ->
     _, cleo_frames = await follow(manager, player("p3"))
     await manager.submit({"kind": "move_token", "tokenId": boss, "x": 1, "y": 1}, GM_CALLER)
     assert gm_frames[0].ops[0]["path"] == f"/currentSession/tokenPositions/{boss}"
-    assert gm_frames[0].description is not None and "Goblin Boss" in gm_frames[0].description
+    assert gm_frames[0].description is not None
+    assert "Goblin Boss" in gm_frames[0].description
     assert cleo_frames[0].ops == []
-    assert cleo_frames[0].description is None and cleo_frames[0].by is None
+    assert cleo_frames[0].description is None
+    assert cleo_frames[0].by is None
 
 
 async def test_token_move_is_one_replace_op(manager: StateManager) -> None:
