@@ -41,7 +41,7 @@ from vtt_host.errors import Forbidden, Invalid, NotFound, PatchError, Persistenc
 from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, parse_path
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import Scope, check_scopes, check_writable, scope_of
-from vtt_host.views import GM, Audience, PlayerFilter, view
+from vtt_host.views import Audience, AudienceFilters, view
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class StateManager:
         self._make_id = make_id
         self._lock = asyncio.Lock()
         self._listeners: dict[int, tuple[Audience, Listener]] = {}
+        self._player_ids: frozenset[str] = frozenset()
         self._next_listener = 0
 
     # -- reading ---------------------------------------------------------------------
@@ -180,7 +181,18 @@ class StateManager:
         key = self._next_listener
         self._next_listener += 1
         self._listeners[key] = (audience, listener)
-        return lambda: self._listeners.pop(key, None) and None
+        self._refresh_player_ids()
+
+        def unsubscribe() -> None:
+            if self._listeners.pop(key, None) is not None:
+                self._refresh_player_ids()
+
+        return unsubscribe
+
+    def _refresh_player_ids(self) -> None:
+        self._player_ids = frozenset(
+            audience.player_id for audience, _ in self._listeners.values() if not audience.is_gm
+        )
 
     # -- changing --------------------------------------------------------------------
 
@@ -348,13 +360,12 @@ class StateManager:
     ) -> int:
         """Apply, validate, journal and publish one change; all or nothing."""
         state = self._state
-        audiences = {audience for audience, _ in self._listeners.values() if not audience.is_gm}
-        filters = {audience: PlayerFilter(state, audience.player_id) for audience in audiences}
+        filters = AudienceFilters(state, self._player_ids)
         scopes: dict[Scope, None] = {}
 
         def around(_: int, change: Op) -> Callable[[], None] | None:
             scopes.setdefault(scope_of(parse_path(change["path"])))
-            return _both([f.around(change) for f in filters.values()])
+            return filters.around(change)
 
         try:
             inverse = apply_patch(state, compiled.ops, around_op=around)
@@ -372,11 +383,8 @@ class StateManager:
             log_ops.append(op("remove", "changeLog", "0"))
         try:
             check_scopes(state, scopes)
-            log_inverse = apply_patch(
-                state,
-                log_ops,
-                around_op=lambda _, o: _both([f.around(o) for f in filters.values()]),
-            )
+            # Players never see the change log, so its ops skip their filters.
+            log_inverse = apply_patch(state, log_ops)
         except BaseException:
             apply_ops_unchecked(state, inverse)
             raise
@@ -409,41 +417,24 @@ class StateManager:
         self._undo_stack = [v for v in self._undo_stack if v >= oldest]
 
     def _publish(
-        self,
-        record: ChangeRecord,
-        filters: Mapping[Audience, PlayerFilter],
-        decision: Decision | None,
+        self, record: ChangeRecord, filters: AudienceFilters, decision: Decision | None
     ) -> None:
         full = Published(record.version, record.ops, record.by, record.description, decision)
-        per_audience = {
-            audience: Published(
+        per_player = {
+            player_id: Published(
                 record.version,
                 f.result.ops,
                 None if f.result.redacted else record.by,
                 None if f.result.redacted else record.description,
-                decision if decision and decision.player_id == audience.player_id else None,
+                decision if decision and decision.player_id == player_id else None,
             )
-            for audience, f in filters.items()
+            for player_id, f in filters.by_player.items()
         }
         for audience, listener in list(self._listeners.values()):
             try:
-                listener(full if audience == GM or audience.is_gm else per_audience[audience])
+                listener(full if audience.is_gm else per_player[audience.player_id])
             except Exception:
                 logger.exception("a subscriber failed on version %d", record.version)
-
-
-def _both(finishers: list[Callable[[], None] | None]) -> Callable[[], None] | None:
-    present = [finish for finish in finishers if finish is not None]
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-
-    def run_all() -> None:
-        for finish in present:
-            finish()
-
-    return run_all
 
 
 def _undo_stack(history: Iterable[ChangeRecord]) -> list[int]:

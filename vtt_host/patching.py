@@ -9,14 +9,18 @@ property tests check that this applier and jsonpatch agree on every document.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from jsonpointer import escape, unescape
 
 from vtt_host.errors import PatchError
 
+PATH_CACHE_SIZE = 8192
+"""Paths repeat (the same tokens move all evening), so parsing is cached."""
+
 Op = dict[str, Any]
-Tokens = list[str]
+Tokens = tuple[str, ...]
 
 OP_NAMES = frozenset({"add", "remove", "replace", "move", "copy", "test"})
 
@@ -25,15 +29,26 @@ def parse_path(path: object) -> Tokens:
     """Split an RFC 6901 pointer into unescaped tokens; the root is refused."""
     if not isinstance(path, str):
         raise PatchError("a path must be a string")
+    return _parse_path(path)
+
+
+@lru_cache(maxsize=PATH_CACHE_SIZE)
+def _parse_path(path: str) -> Tokens:
     if path == "":
         raise PatchError("an op cannot target the whole document")
     if not path.startswith("/"):
         raise PatchError(f"path {path!r} must start with '/'")
-    return [unescape(token) for token in path[1:].split("/")]
+    tokens = path[1:].split("/")
+    return tuple(unescape(token) for token in tokens) if "~" in path else tuple(tokens)
 
 
 def join_path(tokens: Sequence[str]) -> str:
     """The inverse of :func:`parse_path`."""
+    return _join_path(tuple(tokens))
+
+
+@lru_cache(maxsize=PATH_CACHE_SIZE)
+def _join_path(tokens: Tokens) -> str:
     return "".join("/" + escape(token) for token in tokens)
 
 
@@ -104,7 +119,7 @@ def _add(doc: Any, tokens: Tokens, value: Any) -> list[Op]:
         return [inverse]
     index = _list_index(parent, key, allow_end=True)
     parent.insert(index, value)
-    return [{"op": "remove", "path": join_path([*tokens[:-1], str(index)])}]
+    return [{"op": "remove", "path": join_path((*tokens[:-1], str(index)))}]
 
 
 def _remove(doc: Any, tokens: Tokens) -> tuple[Any, list[Op]]:

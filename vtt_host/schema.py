@@ -130,6 +130,7 @@ class Encounter(Model):
     hidden: bool = False
     status: Literal["draft", "active", "paused", "completed"] = "draft"
     combatants: list[Id] = Field(default_factory=list)
+    plugin_data: JsonObject = Field(default_factory=dict)
     gm_notes: Text = ""
 
 

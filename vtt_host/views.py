@@ -12,7 +12,7 @@ was welcomed with holds exactly ``view(final_state, audience)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -253,7 +253,7 @@ class PlayerFilter:
         inserting = op["op"] == "add" and not rest
         was_visible = not inserting and index < len(items) and rule(items[index], player_id)
         seen_before = sum(1 for item in items[:index] if rule(item, player_id))
-        path_tokens = [*tokens[:2], "-" if appending else str(seen_before)]
+        path_tokens = (*tokens[:2], "-" if appending else str(seen_before))
         path = join_path(path_tokens)
 
         def after() -> None:
@@ -261,7 +261,7 @@ class PlayerFilter:
             is_visible = not removed and rule(items[index], player_id)
             if was_visible and is_visible:
                 emit(
-                    {**op, "path": join_path(path_tokens + rest)}
+                    {**op, "path": join_path((*path_tokens, *rest))}
                     if rest
                     else {"op": "replace", "path": path, "value": items[index]}
                 )
@@ -277,13 +277,11 @@ class PlayerFilter:
     def _resync_around(self, paths: list[Tokens]) -> Callable[[], None]:
         """Rare ops (whole collections, move/copy): resend the affected units whole."""
         units = sorted({tuple(_unit_root(tokens)) for tokens in paths})
-        before = {
-            unit: clone_json(_view_at(self.state, list(unit), self.player_id)) for unit in units
-        }
+        before = {unit: clone_json(_view_at(self.state, unit, self.player_id)) for unit in units}
 
         def after() -> None:
             for unit in units:
-                now = _view_at(self.state, list(unit), self.player_id)
+                now = _view_at(self.state, unit, self.player_id)
                 if now is _MISSING and before[unit] is not _MISSING:
                     self.result.ops.append({"op": "remove", "path": join_path(unit)})
                 elif now is not _MISSING and now != before[unit]:
@@ -312,3 +310,43 @@ def _view_at(state: dict[str, Any], tokens: Tokens, player_id: str) -> Any:
         return resolve(view(state, player(player_id)), tokens)
     except PatchError:
         return _MISSING
+
+
+class AudienceFilters:
+    """Filters one change for several players, sharing the work where views agree.
+
+    Players' views differ only in list elements (whispers, proposals); for every other
+    op the filtered result is the same for all of them, so it is computed once.
+    """
+
+    def __init__(self, state: dict[str, Any], player_ids: Iterable[str]) -> None:
+        self.by_player = {pid: PlayerFilter(state, pid) for pid in player_ids}
+        self._shared = PlayerFilter(state, "")
+
+    def around(self, op: Op) -> Callable[[], None] | None:
+        filters = list(self.by_player.values())
+        if not filters:
+            return None
+        if op["op"] in ("move", "copy") or classify(parse_path(op["path"])) in (
+            "list_item",
+            "container",
+        ):
+            finishers = [finish for f in filters if (finish := f.around(op)) is not None]
+
+            def after_each() -> None:
+                for finish in finishers:
+                    finish()
+
+            return after_each
+        shared = self._shared
+        shared.result = Filtered([])
+        finish = shared.around(op)
+
+        def after() -> None:
+            if finish is not None:
+                finish()
+            for f in filters:
+                f.result.ops.extend(shared.result.ops)
+                f.result.redacted = f.result.redacted or shared.result.redacted
+
+        return after
