@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage import JournalRecord
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -48,19 +49,6 @@ logger = logging.getLogger(__name__)
 HISTORY_LIMIT = 1000
 """Changes kept in memory for staleness checks and undo (the storage window matches)."""
 PENDING_PER_PLAYER_LIMIT = 20
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeRecord:
-    """One journaled change: what the persistence callback must make durable."""
-
-    version: int
-    ops: list[Op]
-    inverse: list[Op]
-    by: str
-    description: str
-    at_ms: int
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +87,11 @@ class Queued:
 
 
 Outcome = Applied | Queued
-Persist = Callable[[ChangeRecord], Awaitable[None]]
+Persist = Callable[[JournalRecord], Awaitable[None]]
 Listener = Callable[[Published], None]
 
 
-async def _no_persistence(record: ChangeRecord) -> None:
+async def _no_persistence(record: JournalRecord) -> None:
     return None
 
 
@@ -119,7 +107,7 @@ class StateManager:
         state: dict[str, Any],
         *,
         persist: Persist = _no_persistence,
-        history: Iterable[ChangeRecord] = (),
+        history: Iterable[JournalRecord] = (),
         history_limit: int = HISTORY_LIMIT,
         clock: Callable[[], int] = now_ms,
         rng: random.Random | None = None,
@@ -127,7 +115,7 @@ class StateManager:
     ) -> None:
         self._state = state
         self._persist = persist
-        self._history: deque[ChangeRecord] = deque(history, maxlen=history_limit)
+        self._history: deque[JournalRecord] = deque(history, maxlen=history_limit)
         self._undo_stack: list[int] = _undo_stack(self._history)
         self._clock = clock
         self._rng = rng if rng is not None else secrets.SystemRandom()
@@ -155,13 +143,20 @@ class StateManager:
     def view(self, audience: Audience) -> dict[str, Any]:
         return view(self._state, audience)
 
-    def history_since(self, version: int) -> list[ChangeRecord] | None:
+    def history_since(self, version: int) -> list[JournalRecord] | None:
         """Changes after ``version`` still held in memory, or None if they are not all."""
         if version >= self.version:
             return []
         if not self._history or self._history[0].version > version + 1:
             return None
         return [record for record in self._history if record.version > version]
+
+    def between_changes(self) -> asyncio.Lock:
+        """``async with manager.between_changes():`` holds off changes (checkpoints, exports).
+
+        Inside it the document is at one durable version and nothing else writes.
+        """
+        return self._lock
 
     # -- subscribing -----------------------------------------------------------------
 
@@ -390,7 +385,7 @@ class StateManager:
             raise
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
-        record = ChangeRecord(
+        record = JournalRecord(
             version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
         )
         try:
@@ -406,7 +401,7 @@ class StateManager:
         self._publish(record, filters, decision)
         return version
 
-    def _remember(self, record: ChangeRecord) -> None:
+    def _remember(self, record: JournalRecord) -> None:
         self._history.append(record)
         undoes = record.meta.get("undoes")
         if undoes is not None:
@@ -417,7 +412,7 @@ class StateManager:
         self._undo_stack = [v for v in self._undo_stack if v >= oldest]
 
     def _publish(
-        self, record: ChangeRecord, filters: AudienceFilters, decision: Decision | None
+        self, record: JournalRecord, filters: AudienceFilters, decision: Decision | None
     ) -> None:
         full = Published(record.version, record.ops, record.by, record.description, decision)
         per_player = {
@@ -437,7 +432,7 @@ class StateManager:
                 logger.exception("a subscriber failed on version %d", record.version)
 
 
-def _undo_stack(history: Iterable[ChangeRecord]) -> list[int]:
+def _undo_stack(history: Iterable[JournalRecord]) -> list[int]:
     stack: list[int] = []
     for record in history:
         undoes = record.meta.get("undoes")

@@ -1,0 +1,246 @@
+"""The ``vtt-host`` command line.
+
+With no command it opens the GM app on the last campaign. Every command takes
+``--data-dir``; failures print one line to stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage import StorageError
+from vtt_host.errors import VttError
+from vtt_host.library import Library
+from vtt_host.schema import json_schema
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name.
+
+    The copy on each subcommand has no defaults, so a value given before the command
+    is not reset by the subcommand's parser.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None if defaults else argparse.SUPPRESS,
+        help="where campaigns, backups and assets live (default: your user data folder)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if defaults else argparse.SUPPRESS,
+        help="log what the host does",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(defaults=False)
+
+    network = argparse.ArgumentParser(add_help=False)
+    network.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    network.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any)")
+    network.add_argument(
+        "--public-url", help="the address players use through a tunnel, e.g. https://x.example"
+    )
+    network.add_argument("--campaign", help="campaign name or id (default: the last one)")
+    network.add_argument(
+        "--demo", action="store_true", help="create the sample campaign if there is none"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="vtt-host",
+        description="Host a tabletop campaign: a GM app in the terminal, players in the browser.",
+        epilog="Start with 'vtt-host run --demo' to try the sample campaign.",
+        parents=[_common(defaults=True)],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, help_text: str, *parents: argparse.ArgumentParser
+    ) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help_text, description=help_text, parents=[common, *parents]
+        )
+
+    add("run", "open the GM app and serve players (the default)", network)
+    serve = add("serve", "serve players without the GM app", network)
+    serve.add_argument(
+        "--headless",
+        action="store_true",
+        help="no terminal UI; print one JSON 'ready' line when listening",
+    )
+    new = add("new", "create a campaign")
+    new.add_argument("name", help="the campaign's name")
+    new.add_argument("--demo", action="store_true", help="fill it with the sample campaign")
+    add("list", "list campaigns, one per line, id first")
+    export = add("export", "export a campaign to a .vttcampaign file")
+    export.add_argument("campaign", help="campaign name or id")
+    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    imp = add("import", "import a .vttcampaign file and print its id")
+    imp.add_argument("file", type=Path)
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the campaign with the same id (default: import a copy)",
+    )
+    legacy = add("import-legacy", "import a scattered export (one file per collection)")
+    legacy.add_argument("directory", type=Path)
+    backups = add("backups", "list backups")
+    backups.add_argument("campaign", nargs="?", help="only this campaign")
+    restore = add("restore", "restore a campaign from a backup")
+    restore.add_argument("campaign", help="campaign name or id")
+    restore.add_argument("--at", help="the newest backup at or before this time (ISO 8601, UTC)")
+    discover = add("discover", "list vtt-host games on the local network")
+    discover.add_argument("--timeout", type=float, default=3.0, help="seconds to listen")
+    add("schema", "print the campaign document's JSON Schema")
+    return parser
+
+
+async def _with_library(args: argparse.Namespace, work: Callable[[Library], Awaitable[int]]) -> int:
+    library = await Library.open(args.data_dir)
+    try:
+        for report in library.recovery_reports:
+            print(f"recovered: {report}", file=sys.stderr)
+        return await work(library)
+    finally:
+        await library.close()
+
+
+async def _new(args: argparse.Namespace) -> int:
+    async def work(library: Library) -> int:
+        print(await library.create(args.name, demo=args.demo))
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _list(args: argparse.Namespace) -> int:
+    async def work(library: Library) -> int:
+        for info in await library.campaigns():
+            updated = datetime.fromtimestamp(info.updated_at_ms / 1000, UTC)
+            print(f"{info.id}\t{info.name}\tv{info.version}\t{updated:%Y-%m-%d %H:%M} UTC")
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _export(args: argparse.Namespace) -> int:
+    async def work(library: Library) -> int:
+        path = await library.export(args.campaign, args.output)
+        print(path)
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _import(args: argparse.Namespace) -> int:
+    async def work(library: Library) -> int:
+        imported = await library.import_file(args.file, replace=args.replace)
+        print(imported.campaign_id)
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _import_legacy(args: argparse.Namespace) -> int:
+    from vtt_host.legacy import read_legacy_export
+
+    async def work(library: Library) -> int:
+        state = await asyncio.to_thread(read_legacy_export, args.directory)
+        imported = await library.add_state(state)
+        print(imported.campaign_id)
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _backups(args: argparse.Namespace) -> int:
+    async def work(library: Library) -> int:
+        campaign_id = (await library.require(args.campaign)).id if args.campaign else None
+        for backup in library.list_backups(campaign_id):
+            print(
+                f"{backup.campaign_id}\t{backup.time:%Y-%m-%dT%H:%M:%SZ}\tv{backup.version}"
+                f"\t{backup.reason or '-'}\t{backup.path}"
+            )
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+async def _restore(args: argparse.Namespace) -> int:
+    at = _parse_time(args.at) if args.at else None
+
+    async def work(library: Library) -> int:
+        restored = await library.restore(args.campaign, at)
+        print(f"{restored.campaign_id}\tv{restored.version}")
+        return EXIT_OK
+
+    return await _with_library(args, work)
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise VttError(f"--at {text!r} is not a time like 2026-11-25T18:30") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "new": _new,
+    "list": _list,
+    "export": _export,
+    "import": _import,
+    "import-legacy": _import_legacy,
+    "backups": _backups,
+    "restore": _restore,
+    "schema": _schema,
+}
+
+
+async def _run(command: Command, args: argparse.Namespace) -> int:
+    return await command(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    command = COMMANDS.get(args.command or "run")
+    if command is None:
+        print(f"vtt-host: '{args.command}' is not available in this build", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_run(command, args))
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except (VttError, StorageError, OSError) as error:
+        print(f"vtt-host: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

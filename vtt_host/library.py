@@ -1,0 +1,295 @@
+"""The campaigns in one data dir: create, open, export, import, back up, restore.
+
+This is the host's single entry point to persistence. Opening the library opens the
+SQLite store with recovery (a damaged database is restored from backups and every
+recovery is reported), and opening a campaign loads its snapshot and replays the
+journal into a LiveCampaign.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from storage import CampaignInfo, Store, default_data_dir
+from storage.assets import AssetStore
+from storage.backups import BackupInfo, BackupPolicy, BackupSet
+from storage.campaign_file import read_campaign_file, write_campaign_file
+from storage.recovery import RecoveryReport, open_store_with_recovery
+from vtt_host.actions import new_id, now_ms
+from vtt_host.demo import demo_state
+from vtt_host.errors import VttError
+from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign
+from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
+from vtt_host.patching import apply_ops_unchecked
+from vtt_host.schema import SCHEMA_VERSION, new_state, validate_state
+
+logger = logging.getLogger(__name__)
+
+
+class LibraryError(VttError):
+    """A campaign operation that cannot be done; the message says what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    campaign_id: str
+    name: str
+    version: int
+    replaced: bool
+
+
+def read_state_file(path: Path) -> tuple[bytes, str, str, int]:
+    """Read a campaign file as recovery needs it: (state JSON, id, name, version)."""
+    campaign = read_campaign_file(
+        path, current_schema_version=SCHEMA_VERSION, migrations=MIGRATIONS, validate=validate_state
+    )
+    state = campaign.state
+    return json.dumps(state).encode(), state["id"], state["campaign"]["name"], state["version"]
+
+
+class Library:
+    """Every campaign under one data dir. Use ``await Library.open(...)``."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        store: Store,
+        backups: BackupSet,
+        reports: list[RecoveryReport],
+        policy: BackupPolicy,
+    ) -> None:
+        self.data_dir = data_dir
+        self.store = store
+        self.backups = backups
+        self.assets = AssetStore(data_dir)
+        self.recovery_reports = reports
+        self._policy = policy
+        self._live: dict[str, LiveCampaign] = {}
+        self._opening = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls,
+        data_dir: Path | None = None,
+        *,
+        synchronous: str = "FULL",
+        backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY,
+    ) -> Library:
+        directory = data_dir if data_dir is not None else default_data_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        backups = BackupSet.from_policy(directory, backup_policy)
+        store, reports = await open_store_with_recovery(
+            directory,
+            synchronous="NORMAL" if synchronous == "NORMAL" else "FULL",
+            backups=backups,
+            read_backup=read_state_file,
+        )
+        for report in reports:
+            logger.warning("recovery: %s", report)
+        return cls(directory, store, backups, reports, backup_policy)
+
+    async def close(self) -> None:
+        """Checkpoint and back up every open campaign, then close the store. Idempotent."""
+        live, self._live = list(self._live.values()), {}
+        for campaign in live:
+            try:
+                await campaign.close()
+            except Exception:
+                logger.exception("could not close campaign %s cleanly", campaign.id)
+        await self.store.close()
+
+    # -- finding ---------------------------------------------------------------------
+
+    async def campaigns(self) -> list[CampaignInfo]:
+        return await self.store.list_campaigns()
+
+    async def find(self, name_or_id: str) -> CampaignInfo | None:
+        """A campaign by exact id, else by name (case-insensitive)."""
+        campaigns = await self.campaigns()
+        for info in campaigns:
+            if info.id == name_or_id:
+                return info
+        matches = [info for info in campaigns if info.name.casefold() == name_or_id.casefold()]
+        if len(matches) > 1:
+            raise LibraryError(f"several campaigns are named {name_or_id!r}; use the id")
+        return matches[0] if matches else None
+
+    async def require(self, name_or_id: str) -> CampaignInfo:
+        info = await self.find(name_or_id)
+        if info is None:
+            raise LibraryError(
+                f"no campaign {name_or_id!r}; 'vtt-host list' shows the campaigns here"
+            )
+        return info
+
+    # -- creating and opening --------------------------------------------------------
+
+    async def create(self, name: str, *, demo: bool = False) -> str:
+        campaign_id = new_id("c")
+        state = (
+            demo_state(campaign_id, now_ms=now_ms())
+            if demo
+            else new_state(campaign_id, name, now_ms=now_ms())
+        )
+        if demo and name:
+            state["campaign"]["name"] = name
+        await self.store.create_campaign(
+            campaign_id, state["campaign"]["name"], json.dumps(state).encode(), state["version"]
+        )
+        logger.info("created campaign %s", campaign_id)
+        return campaign_id
+
+    async def open_campaign(self, campaign_id: str) -> LiveCampaign:
+        """The live campaign (loaded once; later calls return the same object)."""
+        async with self._opening:
+            live = self._live.get(campaign_id)
+            if live is None:
+                live = await self._load(campaign_id)
+                self._live[campaign_id] = live
+                live.start()
+            return live
+
+    async def _load(self, campaign_id: str) -> LiveCampaign:
+        loaded = await self.store.load(campaign_id)
+        state: dict[str, Any] = json.loads(loaded.snapshot)
+        for record in loaded.records:
+            apply_ops_unchecked(state, record.ops)
+            state["version"], state["lastModified"] = record.version, record.at_ms
+        if needs_migration(state):
+            await self._backup_bytes(loaded.snapshot, campaign_id, "before-migration")
+            state = validate_state(migrate(state))
+        live = LiveCampaign(
+            self.store,
+            self.backups,
+            self.assets,
+            state,
+            checkpoint_version=loaded.snapshot_version,
+            history=loaded.records,
+            backup_policy=self._policy,
+        )
+        logger.info(
+            "opened %s at version %d (%d journal rows replayed)",
+            campaign_id,
+            state["version"],
+            len(loaded.records),
+        )
+        return live
+
+    async def close_campaign(self, campaign_id: str) -> None:
+        live = self._live.pop(campaign_id, None)
+        if live is not None:
+            await live.close()
+
+    async def _state_bytes(self, campaign_id: str) -> bytes:
+        """The campaign's current document: from the live campaign, or loaded."""
+        live = self._live.get(campaign_id)
+        if live is not None:
+            return (await live.snapshot())[1]
+        loaded = await self._load(campaign_id)
+        return (await loaded.snapshot())[1]
+
+    async def _backup_bytes(self, blob: bytes, campaign_id: str, reason: str) -> BackupInfo:
+        state = json.loads(blob)
+        return await self.backups.write_async(
+            campaign_id,
+            blob,
+            state["campaign"]["name"],
+            state["version"],
+            int(state.get("schemaVersion", SCHEMA_VERSION)),
+            self._asset_files(state),
+            reason,
+        )
+
+    def _asset_files(self, state: dict[str, Any]) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        for collection in ("actors", "items", "maps"):
+            for entity in state.get(collection, {}).values():
+                sha = entity.get("imageAsset")
+                path = self.assets.path(sha) if sha else None
+                if path is not None:
+                    files[path.name] = path.read_bytes()
+        return files
+
+    # -- files -----------------------------------------------------------------------
+
+    async def export(self, name_or_id: str, path: Path) -> Path:
+        info = await self.require(name_or_id)
+        blob = await self._state_bytes(info.id)
+        state = json.loads(blob)
+        await asyncio.to_thread(
+            write_campaign_file,
+            path,
+            blob,
+            campaign_id=info.id,
+            name=state["campaign"]["name"],
+            version=state["version"],
+            schema_version=SCHEMA_VERSION,
+            assets=self._asset_files(state),
+        )
+        return path
+
+    async def import_file(self, path: Path, *, replace: bool = False) -> Imported:
+        """Import a campaign file; an existing id needs ``replace`` or becomes a copy."""
+        campaign = await asyncio.to_thread(
+            read_campaign_file,
+            path,
+            current_schema_version=SCHEMA_VERSION,
+            migrations=MIGRATIONS,
+            validate=validate_state,
+        )
+        for member, data in campaign.assets.items():
+            self.assets.put(data, member.rsplit(".", 1)[1])
+        return await self.add_state(campaign.state, replace=replace)
+
+    async def add_state(self, state: dict[str, Any], *, replace: bool = False) -> Imported:
+        """Store a validated document as a campaign (import, legacy import)."""
+        existing = await self.find_id(state["id"])
+        if existing is not None and replace:
+            await self.close_campaign(existing.id)
+            await self._backup_bytes(
+                await self._state_bytes(existing.id), existing.id, "before-import"
+            )
+            # Versions only move forward, so clients that knew the old one resync.
+            state["version"] = max(state["version"], existing.version + 1)
+            blob = json.dumps(state).encode()
+            await self.store.restore_campaign(
+                state["id"], state["campaign"]["name"], blob, state["version"]
+            )
+            return Imported(state["id"], state["campaign"]["name"], state["version"], True)
+        if existing is not None:
+            state["id"] = new_id("c")
+        blob = json.dumps(state).encode()
+        await self.store.create_campaign(
+            state["id"], state["campaign"]["name"], blob, state["version"]
+        )
+        return Imported(state["id"], state["campaign"]["name"], state["version"], False)
+
+    async def find_id(self, campaign_id: str) -> CampaignInfo | None:
+        return next((info for info in await self.campaigns() if info.id == campaign_id), None)
+
+    # -- backups ---------------------------------------------------------------------
+
+    def list_backups(self, campaign_id: str | None = None) -> list[BackupInfo]:
+        return self.backups.list(campaign_id)
+
+    async def backup_now(self, name_or_id: str, reason: str = "manual") -> BackupInfo:
+        info = await self.require(name_or_id)
+        live = self._live.get(info.id)
+        if live is not None:
+            return await live.backup(reason)
+        return await self._backup_bytes(await self._state_bytes(info.id), info.id, reason)
+
+    async def restore(self, name_or_id: str, at: datetime | None = None) -> Imported:
+        """Restore the newest backup at or before ``at``; the current state is backed up first."""
+        info = await self.require(name_or_id)
+        chosen = self.backups.pick(info.id, at)
+        blob, _, _, _ = await asyncio.to_thread(read_state_file, chosen.path)
+        state = json.loads(blob)
+        state["id"] = info.id
+        return await self.add_state(state, replace=True)

@@ -1,0 +1,184 @@
+"""One open campaign: its state manager wired to the journal, checkpoints and backups.
+
+Every change is appended to the journal (and so durable) before the manager publishes
+it. A background task writes a checkpoint every ``CHECKPOINT_EVERY_OPS`` changes or
+``CHECKPOINT_EVERY_S`` seconds, and a backup file every few minutes while the campaign
+changes; closing writes both one last time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from storage import JournalRecord, Store
+from storage.assets import AssetStore
+from storage.backups import BackupInfo, BackupPolicy, BackupSet
+from vtt_host.manager import StateManager
+from vtt_host.schema import SCHEMA_VERSION
+from vtt_host.snapshots import SnapshotEncoder
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY_OPS = 500
+CHECKPOINT_EVERY_S = 60.0
+DEFAULT_BACKUP_POLICY = BackupPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStatus:
+    """What the GM's status bar shows about persistence."""
+
+    version: int
+    durable_version: int
+    last_durable_at: float | None
+    checkpoint_version: int
+    last_backup_at: float | None
+    last_backup_version: int | None
+
+
+class LiveCampaign:
+    """Owns a StateManager and keeps the store, checkpoints and backups in step with it."""
+
+    def __init__(
+        self,
+        store: Store,
+        backups: BackupSet,
+        assets: AssetStore,
+        state: dict[str, Any],
+        *,
+        checkpoint_version: int,
+        history: Iterable[JournalRecord] = (),
+        backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY,
+    ) -> None:
+        self._store = store
+        self._backups = backups
+        self._assets = assets
+        self._policy = backup_policy
+        self._encoder = SnapshotEncoder(state)
+        self.manager = StateManager(state, persist=self._journal, history=history)
+        self._checkpoint_version = checkpoint_version
+        self._durable_version = int(state["version"])
+        self._last_durable_at: float | None = None
+        self._last_backup_at: float | None = None
+        self._last_backup_version: int | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def id(self) -> str:
+        return self.manager.campaign_id
+
+    @property
+    def name(self) -> str:
+        return str(self.manager.state["campaign"]["name"])
+
+    def status(self) -> CampaignStatus:
+        return CampaignStatus(
+            self.manager.version,
+            self._durable_version,
+            self._last_durable_at,
+            self._checkpoint_version,
+            self._last_backup_at,
+            self._last_backup_version,
+        )
+
+    def start(self) -> None:
+        """Start the checkpoint and backup task (idempotent)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._maintain(), name=f"maintain {self.id}")
+
+    async def _journal(self, record: JournalRecord) -> None:
+        await self._store.append(self.id, record)
+        self._encoder.touched(record.ops)
+        self._durable_version = record.version
+        self._last_durable_at = time.time()
+        if record.version - self._checkpoint_version >= CHECKPOINT_EVERY_OPS:
+            self._wake.set()
+
+    async def records_since(self, version: int) -> list[JournalRecord] | None:
+        """Unfiltered changes after ``version`` (memory first, then the journal)."""
+        in_memory = self.manager.history_since(version)
+        if in_memory is not None:
+            return in_memory
+        return await self._store.records_since(self.id, version)
+
+    async def get_secrets(self) -> dict[str, str]:
+        return await self._store.get_secrets(self.id)
+
+    async def set_secret(self, key: str, value: str) -> None:
+        await self._store.set_secret(self.id, key, value)
+
+    async def snapshot(self) -> tuple[int, bytes]:
+        """The whole document at one durable version, encoded without stalling the loop."""
+        await self._encoder.encode()
+        async with self.manager.between_changes():
+            return self._encoder.encode_now()
+
+    async def checkpoint(self) -> int:
+        """Write the snapshot if anything changed since the last one; returns its version."""
+        if self.manager.version == self._checkpoint_version:
+            return self._checkpoint_version
+        version, blob = await self.snapshot()
+        await self._store.checkpoint(self.id, version, blob)
+        self._checkpoint_version = version
+        logger.info("checkpoint of %s at version %d", self.id, version)
+        return version
+
+    async def backup(self, reason: str) -> BackupInfo:
+        version, blob = await self.snapshot()
+        info = await self._backups.write_async(
+            self.id, blob, self.name, version, SCHEMA_VERSION, self.asset_files(), reason
+        )
+        self._last_backup_at, self._last_backup_version = time.time(), version
+        return info
+
+    def asset_files(self) -> dict[str, bytes]:
+        """The image files the campaign refers to, as campaign-file members."""
+        files: dict[str, bytes] = {}
+        state = self.manager.state
+        for collection in ("actors", "items", "maps"):
+            for entity in state[collection].values():
+                sha = entity.get("imageAsset")
+                path = self._assets.path(sha) if sha else None
+                if path is not None:
+                    files[path.name] = path.read_bytes()
+        return files
+
+    async def _maintain(self) -> None:
+        next_backup = time.monotonic() + self._policy.interval_s
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), CHECKPOINT_EVERY_S)
+            self._wake.clear()
+            try:
+                await self.checkpoint()
+                if time.monotonic() >= next_backup and self._changed_since_backup():
+                    await self.backup("periodic")
+                    next_backup = time.monotonic() + self._policy.interval_s
+            except Exception:
+                logger.exception("checkpoint or backup of %s failed; will retry", self.id)
+
+    def _changed_since_backup(self) -> bool:
+        return self._last_backup_version != self.manager.version
+
+    async def close(self) -> None:
+        """Stop maintenance, then write a final checkpoint and backup. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.checkpoint()
+        if self._changed_since_backup() or not self._backups.list(self.id):
+            await self.backup("shutdown")
