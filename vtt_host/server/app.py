@@ -1,0 +1,273 @@
+"""The Host: one port serving WebSocket ``/ws`` and plain HTTP for one or more campaigns.
+
+Use it as ``async with Host(...) as host`` or with ``await host.start()`` and
+``await host.close()``. ``close`` is idempotent: it stops accepting, closes every
+connection with 1001 (clients resume against the next start), waits for each
+connection's handler to finish (so players' leaves are journaled), then drops the
+campaigns' mailboxes. The campaigns themselves (and their store) belong to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+
+from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
+from vtt_host.server.connection import (
+    CLOSE_TOO_MANY,
+    CLOSE_UNAUTHORIZED,
+    Connection,
+    Refusal,
+)
+from vtt_host.server.frames import PROTOCOL_VERSION, Hello
+from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
+from vtt_host.server.limits import FailedHelloTracker, HostLimits
+from vtt_host.server.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+OpenCampaign = Callable[[str], Awaitable[CampaignBackend | None]]
+
+
+class HostState(enum.Enum):
+    NEW = "new"
+    RUNNING = "running"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class HostError(Exception):
+    """Misuse of the Host (an unknown campaign, starting twice)."""
+
+
+class Host:
+    """Serves campaigns to players over WebSocket and HTTP on one port."""
+
+    def __init__(
+        self,
+        *,
+        # where to listen
+        host: str = "127.0.0.1",
+        port: int = 0,
+        # what to serve besides campaigns
+        assets: AssetLookup | None = None,
+        web_dir: Path | None = DEFAULT_WEB_DIR,
+        open_campaign: OpenCampaign | None = None,
+        # protection
+        limits: HostLimits | None = None,
+        compression: Literal["deflate"] | None = "deflate",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bind = (host, port)
+        self._limits = limits or HostLimits()
+        self._compression = compression
+        self._clock = clock
+        self._open_campaign = open_campaign
+        self.metrics = Metrics()
+        self._failed_hellos = FailedHelloTracker(
+            max_failures=self._limits.failed_hellos,
+            window_s=self._limits.failed_hello_window_s,
+            lockout_s=self._limits.lockout_s,
+            clock=clock,
+        )
+        self._routes = HttpRoutes(
+            health=self.health, metrics=self._render_metrics, assets=assets, web_dir=web_dir
+        )
+        self._hubs: dict[str, CampaignHub] = {}
+        self._hub_lock = asyncio.Lock()
+        self._connections: set[Connection] = set()
+        self._server: Server | None = None
+        self._state = HostState.NEW
+        self._closed: asyncio.Future[None] | None = None
+
+    # -- campaigns -------------------------------------------------------------------
+
+    async def add_campaign(self, backend: CampaignBackend) -> CampaignHub:
+        """Serve a campaign (before or after ``start``); its credentials are created if new."""
+        async with self._hub_lock:
+            hub = self._hubs.get(backend.id)
+            if hub is None:
+                hub = await CampaignHub.open(backend, self._limits)
+                self._hubs[backend.id] = hub
+            return hub
+
+    def hub(self, campaign_id: str | None = None) -> CampaignHub:
+        """A served campaign by id; with none given, the only one."""
+        if campaign_id is None:
+            if len(self._hubs) != 1:
+                raise HostError("name the campaign: the host serves several (or none)")
+            return next(iter(self._hubs.values()))
+        try:
+            return self._hubs[campaign_id]
+        except KeyError:
+            raise HostError(f"campaign {campaign_id!r} is not served here") from None
+
+    @property
+    def campaigns(self) -> list[CampaignHub]:
+        return list(self._hubs.values())
+
+    def join_code(self, campaign_id: str | None = None) -> str:
+        return self.hub(campaign_id).credentials.join_code
+
+    def gm_token(self, campaign_id: str | None = None) -> str:
+        return self.hub(campaign_id).credentials.gm_token
+
+    async def rotate_join_code(self, campaign_id: str | None = None) -> str:
+        """A new join code; the old one admits no one (connected players stay)."""
+        return await self.hub(campaign_id).rotate_join_code()
+
+    async def kick(self, player_id: str, campaign_id: str | None = None) -> int:
+        """Close a player's connections (4004) and void their sessions; returns how many."""
+        return await self.hub(campaign_id).kick(player_id)
+
+    # -- life cycle ------------------------------------------------------------------
+
+    @property
+    def state(self) -> HostState:
+        return self._state
+
+    async def start(self) -> None:
+        if self._state is not HostState.NEW:
+            raise HostError(f"the host is {self._state.value}; start it only once")
+        host, port = self._bind
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            process_request=self._routes,
+            # limits
+            max_size=self._limits.max_frame_bytes,
+            open_timeout=self._limits.hello_timeout_s,
+            close_timeout=self._limits.close_timeout_s,
+            # keepalive finds dead peers whose TCP connection never said so
+            ping_interval=20,
+            ping_timeout=20,
+            compression=self._compression,
+            server_header="vtt-host",
+        )
+        self._state = HostState.RUNNING
+        logger.info("serving on port %d", self.port)
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise HostError("the host is not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def local_url(self) -> str:
+        """The WebSocket URL on this machine (the CLI prints the public one)."""
+        host = self._bind[0]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        return f"ws://{shown}:{self.port}{WS_PATH}"
+
+    @property
+    def local_http_url(self) -> str:
+        return self.local_url.replace("ws://", "http://", 1).removesuffix(WS_PATH) + "/"
+
+    async def close(self) -> None:
+        """Stop serving; safe to call more than once and from several tasks."""
+        if self._closed is None:
+            self._closed = asyncio.get_running_loop().create_future()
+            try:
+                await self._shutdown()
+            finally:
+                self._state = HostState.CLOSED
+                self._closed.set_result(None)
+        await asyncio.shield(self._closed)
+
+    async def _shutdown(self) -> None:
+        self._state = HostState.CLOSING
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for hub in list(self._hubs.values()):
+            await hub.close()
+        logger.info("host closed")
+
+    async def __aenter__(self) -> Host:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- connections -----------------------------------------------------------------
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        connection = Connection(
+            ws, self._authenticate, self._limits, self.metrics, clock=self._clock
+        )
+        self._connections.add(connection)
+        self.metrics.connections_total += 1
+        try:
+            await connection.run()
+        finally:
+            self._connections.discard(connection)
+
+    async def _authenticate(self, hello: Hello, address: str) -> tuple[CampaignHub, Grant]:
+        """Find the campaign and role a hello's credential grants; Refusal otherwise."""
+        if self._failed_hellos.is_locked(address):
+            raise Refusal(CLOSE_TOO_MANY, "too many failed attempts; wait a minute")
+        for hub in await self._candidates(hello.campaign):
+            grant = await hub.admit(hello)
+            if grant is not None:
+                logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
+                return hub, grant
+        self._failed_hellos.record_failure(address)
+        logger.info("refused a hello from %s", address)
+        raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
+
+    async def _candidates(self, campaign: str | None) -> list[CampaignHub]:
+        if campaign is None:
+            return list(self._hubs.values())
+        for hub in self._hubs.values():
+            if (
+                campaign in (hub.id, hub.backend.name)
+                or campaign.casefold() == hub.backend.name.casefold()
+            ):
+                return [hub]
+        if self._open_campaign is not None:
+            backend = await self._open_campaign(campaign)
+            if backend is not None:
+                return [await self.add_campaign(backend)]
+        return []
+
+    # -- observability ---------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "ok": self._state is HostState.RUNNING,
+            "protocol": PROTOCOL_VERSION,
+            "connections": len(self._connections),
+            "campaigns": {
+                hub.id: {
+                    "name": hub.backend.name,
+                    "version": hub.manager.version,
+                    "connections": hub.connection_count,
+                }
+                for hub in self._hubs.values()
+            },
+        }
+
+    def _render_metrics(self) -> str:
+        return self.metrics.render(
+            lambda: {
+                "vtt_connections": float(len(self._connections)),
+                "vtt_campaigns": float(len(self._hubs)),
+                "vtt_failed_hello_addresses": float(len(self._failed_hellos)),
+            }
+        )

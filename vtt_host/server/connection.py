@@ -1,0 +1,371 @@
+"""One WebSocket connection, from its hello to its close.
+
+What happens when a player moves a token reads top to bottom here: the frame is
+rate-checked and parsed (``frames``), the action goes to the state manager, whose
+publication reaches this connection's ``on_published`` (the patch is queued), and then
+the ``ack`` is queued behind it on the same ordered send queue. A writer task drains
+the queue to the socket; a queue that overflows (a client that stopped reading) closes
+the connection with 1013 instead of holding memory or stalling anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.errors import ActionError, Stale
+from vtt_host.manager import Applied, Published
+from vtt_host.server import frames
+from vtt_host.server.campaign import CampaignHub, Grant
+from vtt_host.server.frames import (
+    ActionFrame,
+    BadFrame,
+    ClientFrame,
+    DecideFrame,
+    Hello,
+    KickFrame,
+    PingFrame,
+    RotateCodeFrame,
+    UnsupportedProtocol,
+)
+from vtt_host.server.limits import HostLimits, RateLimiter, Verdict
+from vtt_host.server.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4001
+CLOSE_PROTOCOL = 4002
+CLOSE_BAD_HELLO = 4003
+CLOSE_TOO_MANY = 4008
+CLOSE_TOO_SLOW = 1013
+CLOSE_GOING_AWAY = 1001
+
+
+class Refusal(Exception):
+    """A hello that is answered with a close code (PROTOCOL.md "Refusals")."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+Authenticate = Callable[[Hello, str], Awaitable[tuple[CampaignHub, Grant]]]
+
+
+class State(enum.Enum):
+    HELLO = "hello"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class SendQueue:
+    """A FIFO of frame texts bounded by count and characters.
+
+    A single frame larger than the byte bound is still accepted into an empty queue: a
+    full view may be several megabytes and must reach a client that keeps up.
+    """
+
+    def __init__(self, max_frames: int, max_bytes: int) -> None:
+        self._items: deque[str] = deque()
+        self._bytes = 0
+        self._max_frames = max_frames
+        self._max_bytes = max_bytes
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def put(self, text: str) -> bool:
+        if self._closed:
+            return True
+        if self._items and (
+            len(self._items) >= self._max_frames or self._bytes + len(text) > self._max_bytes
+        ):
+            return False
+        self._items.append(text)
+        self._bytes += len(text)
+        self._ready.set()
+        return True
+
+    async def get(self) -> str | None:
+        """The next frame, or None once the queue is closed."""
+        while not self._items:
+            if self._closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        text = self._items.popleft()
+        self._bytes -= len(text)
+        return text
+
+    def close(self) -> None:
+        """Drop what is queued and wake the writer so it stops."""
+        self._closed = True
+        self._items.clear()
+        self._bytes = 0
+        self._ready.set()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Connection:
+    """A client connection: hello, then frames until either side closes."""
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        authenticate: Authenticate,
+        limits: HostLimits,
+        metrics: Metrics,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ws = ws
+        self.state = State.HELLO
+        self.hub: CampaignHub | None = None
+        self.grant: Grant | None = None
+        self._authenticate = authenticate
+        self._limits = limits
+        self._metrics = metrics
+        self._clock = clock
+        self._queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes)
+        self._rate = RateLimiter(
+            rate_per_s=limits.frames_per_s,
+            burst=limits.burst_frames,
+            close_after_s=limits.over_limit_close_s,
+            clock=clock,
+        )
+        self._held: list[str] | None = []
+        """Frames published before ``start``; None once the connection is live."""
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+
+    @property
+    def address(self) -> str:
+        remote = self.ws.remote_address
+        return str(remote[0]) if remote else "unknown"
+
+    @property
+    def caller(self) -> Caller:
+        assert self.grant is not None
+        if self.grant.role == "gm":
+            return GM_CALLER
+        return Caller("player", self.grant.player_id, self.grant.name)
+
+    # -- life cycle ------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the connection until it closes; never raises for a client's doing."""
+        try:
+            hello = await self._receive_hello()
+            if hello is None:
+                return
+            try:
+                self.hub, self.grant = await self._authenticate(hello, self.address)
+            except Refusal as refusal:
+                self._metrics.hellos_refused[refusal.code] += 1
+                await self._close_now(refusal.code, refusal.reason)
+                return
+            self.state = State.OPEN
+            self._writer = asyncio.create_task(self._write_loop(), name="vtt send")
+            await self.hub.attach(self, self.grant, hello.since)
+            await self._read_loop()
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._finish()
+
+    async def _receive_hello(self) -> Hello | None:
+        try:
+            async with asyncio.timeout(self._limits.hello_timeout_s):
+                message = await self.ws.recv()
+        except TimeoutError:
+            await self._close_now(CLOSE_BAD_HELLO, "no hello in time")
+            return None
+        self._metrics.frames_in += 1
+        self._rate.check()
+        try:
+            return frames.parse_hello(message)
+        except UnsupportedProtocol as error:
+            await self._close_now(CLOSE_PROTOCOL, error.message)
+        except BadFrame as error:
+            await self._close_now(CLOSE_BAD_HELLO, error.message)
+        return None
+
+    def start(self, first: list[str]) -> None:
+        """Queue the welcome (and missed versions), then what was held meanwhile."""
+        held, self._held = self._held or [], None
+        for text in (*first, *held):
+            self.send(text)
+
+    def on_published(self, published: Published) -> None:
+        """The manager's listener: runs synchronously inside its publication."""
+        assert self.hub is not None
+        texts = self.hub.cache.frames_for(published)
+        if self._held is not None:
+            self._held.extend(texts)
+            return
+        for text in texts:
+            self.send(text)
+
+    def send(self, text: str) -> None:
+        """Queue one frame; a full queue closes the connection so the client resumes."""
+        if self.state not in (State.OPEN, State.HELLO):
+            return
+        if not self._queue.put(text):
+            self._metrics.closed_slow += 1
+            logger.info("closing a connection that does not keep up (%s)", self.address)
+            self.close(CLOSE_TOO_SLOW, "too far behind; resume")
+
+    def close(self, code: int, reason: str) -> None:
+        """Start closing (idempotent, callable from synchronous code)."""
+        if self.state in (State.CLOSING, State.CLOSED):
+            return
+        self.state = State.CLOSING
+        self._queue.close()
+        self._closer = asyncio.create_task(self._close_now(code, reason), name="vtt close")
+
+    async def _close_now(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code, reason)
+
+    async def _finish(self) -> None:
+        if self.state is State.CLOSED:
+            return
+        self.state = State.CLOSING
+        self._queue.close()
+        if self.hub is not None:
+            await self.hub.detach(self)
+        for task in (self._writer, self._closer):
+            if task is not None:
+                if task is self._writer:
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        await self._close_now(CLOSE_GOING_AWAY, "closed")
+        self.state = State.CLOSED
+
+    async def _write_loop(self) -> None:
+        while (text := await self._queue.get()) is not None:
+            try:
+                await self.ws.send(text)
+            except ConnectionClosed:
+                return
+            self._metrics.frames_out += 1
+            self._metrics.bytes_out += len(text)
+
+    # -- frames ----------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        async for message in self.ws:
+            if self.state is not State.OPEN:
+                return
+            self._metrics.frames_in += 1
+            received = self._clock()
+            verdict = self._rate.check()
+            if verdict is Verdict.CLOSE:
+                self.close(CLOSE_TOO_MANY, "too many messages")
+                return
+            try:
+                frame = frames.parse_frame(message)
+            except BadFrame as error:
+                self.send(frames.error("bad_message", error.message, error.frame_id))
+                continue
+            if verdict is Verdict.REFUSE:
+                self._refuse_rate_limited(frame)
+                continue
+            await self._dispatch(frame, received)
+
+    def _refuse_rate_limited(self, frame: ClientFrame) -> None:
+        message = "slow down: at most 30 frames a second"
+        if isinstance(frame, ActionFrame):
+            self._metrics.action("rejected", "rate_limited")
+            self.send(frames.ack_rejected(frame.id, "rate_limited", message))
+        else:
+            self.send(frames.error("rate_limited", message, frame.id))
+
+    async def _dispatch(self, frame: ClientFrame, received: float) -> None:
+        if isinstance(frame, ActionFrame):
+            await self._on_action(frame, received)
+        elif isinstance(frame, DecideFrame):
+            await self._on_decide(frame, received)
+        elif isinstance(frame, PingFrame):
+            self.send(frames.reply("pong", frame.id))
+        elif self.caller.role != "gm":
+            self.send(frames.error("forbidden", "only the GM can do that", frame.id))
+        elif isinstance(frame, RotateCodeFrame):
+            assert self.hub is not None
+            code = await self.hub.rotate_join_code()
+            self.send(frames.reply("join_code", frame.id, joinCode=code))
+        elif isinstance(frame, KickFrame):
+            await self._on_kick(frame)
+
+    async def _on_action(self, frame: ActionFrame, received: float) -> None:
+        assert self.hub is not None
+        try:
+            outcome = await self.hub.manager.submit(frame.action, self.caller)
+        except ActionError as error:
+            self._metrics.action("rejected", error.code)
+            self.send(frames.ack_rejected(frame.id, error.code, error.message))
+            return
+        except Exception:
+            logger.exception("an action failed unexpectedly")
+            self._metrics.action("rejected", "unavailable")
+            self.send(frames.ack_rejected(frame.id, "unavailable", "the host failed; try again"))
+            return
+        if isinstance(outcome, Applied):
+            extra = {"result": dict(outcome.extra)} if outcome.extra else None
+            self.send(frames.ack_applied(frame.id, outcome.version, extra))
+            self._metrics.action("applied")
+        else:
+            self.send(frames.ack_pending(frame.id, outcome.action_id, outcome.version))
+            self._metrics.action("pending")
+        self._metrics.ack_latency.observe(self._clock() - received)
+
+    async def _on_decide(self, frame: DecideFrame, received: float) -> None:
+        assert self.hub is not None
+        try:
+            outcome = await self.hub.manager.decide(
+                self.caller,
+                frame.action_id,
+                approve=frame.approve,
+                expected_version=frame.expected_version,
+                changes=frame.changes,
+                reason=frame.reason,
+            )
+        except Stale as stale:
+            self._metrics.action("retry", "stale")
+            self.send(
+                frames.action_retry(frame.id, frame.action_id, stale.version, stale.changed_paths)
+            )
+            return
+        except ActionError as error:
+            self._metrics.action("rejected", error.code)
+            self.send(frames.ack_rejected(frame.id, error.code, error.message))
+            return
+        except Exception:
+            logger.exception("a decision failed unexpectedly")
+            self._metrics.action("rejected", "unavailable")
+            self.send(frames.ack_rejected(frame.id, "unavailable", "the host failed; try again"))
+            return
+        self.send(frames.ack_applied(frame.id, outcome.version))
+        self._metrics.action("applied")
+        self._metrics.ack_latency.observe(self._clock() - received)
+
+    async def _on_kick(self, frame: KickFrame) -> None:
+        assert self.hub is not None
+        if not self.hub.knows_player(frame.player_id):
+            self.send(frames.error("not_found", f"no player {frame.player_id!r}", frame.id))
+            return
+        closed = await self.hub.kick(frame.player_id)
+        self.send(frames.reply("kicked", frame.id, playerId=frame.player_id, closed=closed))

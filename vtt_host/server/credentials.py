@@ -1,0 +1,122 @@
+"""Join codes, GM tokens and session tokens, kept in the campaign's secrets.
+
+Secrets live in the store next to the campaign (never in exports or backups), so they
+survive a host restart. Session tokens are stored only as SHA-256 digests: someone who
+reads the database cannot resume as a player. Every comparison is constant-time.
+
+Keys (all strings): ``join_code``, ``gm_token``, and ``sessions:<playerId>`` holding a
+JSON list of token digests, newest last (the GM's id is ``gm``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+"""32 symbols (5 bits each) without 0/O, 1/I/L: read aloud and typed without mistakes."""
+JOIN_CODE_GROUPS = (4, 4, 2)
+"""10 symbols = 50 bits: at 5 guesses a minute per address, hopeless to guess."""
+GM_TOKEN_BYTES = 32
+SESSION_TOKEN_BYTES = 32
+SESSIONS_PER_PLAYER = 8
+"""Devices a player may resume from at once; the oldest session is forgotten first."""
+
+JOIN_CODE_KEY = "join_code"
+GM_TOKEN_KEY = "gm_token"
+SESSIONS_PREFIX = "sessions:"
+
+SaveSecret = Callable[[str, str], Awaitable[None]]
+
+
+def new_join_code() -> str:
+    symbols = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(sum(JOIN_CODE_GROUPS)))
+    groups, start = [], 0
+    for size in JOIN_CODE_GROUPS:
+        groups.append(symbols[start : start + size])
+        start += size
+    return "-".join(groups)
+
+
+def normalize_code(code: str) -> str:
+    """What a person types: any case, with or without dashes and spaces."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+class Credentials:
+    """One campaign's credentials: an in-memory copy of its secrets, saved on change.
+
+    Not safe for concurrent writers beyond one event loop; the host calls it from one.
+    """
+
+    def __init__(self, stored: dict[str, str], save: SaveSecret) -> None:
+        self._secrets = dict(stored)
+        self._save = save
+
+    @classmethod
+    async def load(cls, stored: dict[str, str], save: SaveSecret) -> Credentials:
+        """Read the campaign's secrets, creating a join code and GM token if missing."""
+        credentials = cls(stored, save)
+        if JOIN_CODE_KEY not in credentials._secrets:
+            await credentials._set(JOIN_CODE_KEY, new_join_code())
+        if GM_TOKEN_KEY not in credentials._secrets:
+            await credentials._set(GM_TOKEN_KEY, secrets.token_urlsafe(GM_TOKEN_BYTES))
+        return credentials
+
+    async def _set(self, key: str, value: str) -> None:
+        await self._save(key, value)
+        self._secrets[key] = value
+
+    @property
+    def join_code(self) -> str:
+        return self._secrets[JOIN_CODE_KEY]
+
+    @property
+    def gm_token(self) -> str:
+        return self._secrets[GM_TOKEN_KEY]
+
+    def check_code(self, code: str) -> bool:
+        return _same(normalize_code(code), normalize_code(self.join_code))
+
+    def check_gm_token(self, token: str) -> bool:
+        return _same(token, self.gm_token)
+
+    async def rotate_join_code(self) -> str:
+        """A new code; the old one stops admitting anyone (sessions stay valid)."""
+        code = new_join_code()
+        await self._set(JOIN_CODE_KEY, code)
+        return code
+
+    def session_owner(self, token: str) -> str | None:
+        """The playerId (or ``gm``) a session token belongs to, or None."""
+        wanted = digest(token)
+        owner = None
+        for key, value in self._secrets.items():
+            if key.startswith(SESSIONS_PREFIX):
+                for stored in json.loads(value):
+                    if _same(stored, wanted):
+                        owner = key.removeprefix(SESSIONS_PREFIX)
+        return owner
+
+    async def issue_session(self, player_id: str) -> str:
+        token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+        key = SESSIONS_PREFIX + player_id
+        held = json.loads(self._secrets.get(key, "[]"))
+        held = [*held, digest(token)][-SESSIONS_PER_PLAYER:]
+        await self._set(key, json.dumps(held))
+        return token
+
+    async def revoke_sessions(self, player_id: str) -> None:
+        """Void every session of a player: they must join again with the code."""
+        await self._set(SESSIONS_PREFIX + player_id, "[]")

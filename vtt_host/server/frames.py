@@ -1,0 +1,286 @@
+"""The wire codec: strict models for client frames, builders for server frames.
+
+Pure: text in, models or text out. Client frames reject unknown fields (PROTOCOL.md:
+"Unknown fields are rejected, not ignored"); the first frame's failures map to close
+codes, later frames' to ``error`` frames, and the caller decides which applies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from vtt_host.schema import Id, JsonPatchOp
+
+PROTOCOL_VERSION = 1
+
+FrameId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Credential = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+PlayerName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=64, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$"
+    ),
+]
+Reason = Annotated[str, StringConstraints(max_length=500)]
+
+
+class BadFrame(Exception):
+    """A frame that is not valid JSON or not a valid client frame."""
+
+    def __init__(self, message: str, *, frame_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.frame_id = frame_id
+
+
+class UnsupportedProtocol(BadFrame):
+    """A hello asking for a protocol version this host does not speak (close 4002)."""
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=False,
+        validate_by_alias=True,
+        frozen=True,
+    )
+
+
+class Hello(Frame):
+    type: Literal["hello"]
+    protocol: int
+    name: PlayerName | None = None
+    code: Credential | None = None
+    gm_token: Credential | None = None
+    resume: Credential | None = None
+    since: Annotated[int, Field(ge=0)] | None = None
+    campaign: Credential | None = None
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Hello:
+        given = [c for c in (self.code, self.gm_token, self.resume) if c is not None]
+        if len(given) != 1:
+            raise ValueError("a hello carries exactly one of code, gmToken, resume")
+        if self.code is not None and self.name is None:
+            raise ValueError("joining with a code needs a name")
+        if self.since is not None and self.resume is None:
+            raise ValueError("since goes with resume")
+        return self
+
+
+class ActionFrame(Frame):
+    type: Literal["action"]
+    id: FrameId
+    action: dict[str, Any]
+
+
+class DecideFrame(Frame):
+    type: Literal["decide"]
+    id: FrameId | None = None
+    action_id: Id
+    approve: bool
+    expected_version: Annotated[int, Field(ge=0)]
+    changes: Annotated[list[dict[str, Any]], Field(max_length=1000)] | None = None
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _changes_are_ops(self) -> DecideFrame:
+        for change in self.changes or ():
+            JsonPatchOp.model_validate(change)
+        return self
+
+
+class RotateCodeFrame(Frame):
+    """GM only (extension): replace the join code; answered with ``join_code``."""
+
+    type: Literal["rotate_code"]
+    id: FrameId | None = None
+
+
+class KickFrame(Frame):
+    """GM only (extension): close a player's connections and void their sessions."""
+
+    type: Literal["kick"]
+    id: FrameId | None = None
+    player_id: Id
+
+
+class PingFrame(Frame):
+    """Anyone (extension): answered with ``pong``; an application-level round trip."""
+
+    type: Literal["ping"]
+    id: FrameId | None = None
+
+
+ClientFrame = Annotated[
+    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | PingFrame,
+    Field(discriminator="type"),
+]
+_CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+GM_FRAME_TYPES = frozenset({"rotate_code", "kick"})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_object(text: str | bytes) -> dict[str, Any]:
+    """Parse one frame's JSON object; BadFrame for anything else (binary, NaN, arrays)."""
+    if isinstance(text, bytes):
+        raise BadFrame("frames are text, one JSON object each")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise BadFrame("the frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadFrame("a frame is a JSON object")
+    return data
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def parse_hello(text: str | bytes) -> Hello:
+    """The first frame; UnsupportedProtocol (4002) or BadFrame (4003) if it is not one."""
+    data = load_object(text)
+    if data.get("type") != "hello":
+        raise BadFrame("the first frame must be a hello")
+    protocol = data.get("protocol")
+    if (
+        isinstance(protocol, int)
+        and not isinstance(protocol, bool)
+        and protocol != PROTOCOL_VERSION
+    ):
+        raise UnsupportedProtocol(f"this host speaks protocol {PROTOCOL_VERSION}")
+    try:
+        return Hello.model_validate(data, strict=True)
+    except ValidationError as error:
+        raise BadFrame(_describe(error)) from None
+
+
+def parse_frame(text: str | bytes) -> ClientFrame:
+    """A frame after the hello; BadFrame (carrying the frame's id if any) otherwise."""
+    data = load_object(text)
+    frame_id = data.get("id") if isinstance(data.get("id"), str) else None
+    try:
+        return _CLIENT_FRAME.validate_python(data, strict=True)
+    except ValidationError as error:
+        raise BadFrame(_describe(error), frame_id=frame_id) from None
+
+
+# -- server frames -------------------------------------------------------------------
+
+
+def dump(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def welcome(
+    *,
+    player_id: str,
+    role: str,
+    session: str,
+    campaign: str,
+    version: int,
+    state_json: str | None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """The welcome frame; the view arrives already serialized (it may be megabytes)."""
+    head = dump(
+        {
+            "type": "welcome",
+            "playerId": player_id,
+            "role": role,
+            "session": session,
+            "campaign": campaign,
+            "version": version,
+            **(extra or {}),
+        }
+    )
+    return f'{head[:-1]},"state":{state_json if state_json is not None else "null"}}}'
+
+
+def patch(version: int, ops: list[Any], by: str | None, description: str | None) -> str:
+    frame: dict[str, Any] = {"type": "patch", "version": version, "ops": ops}
+    if by is not None:
+        frame["by"] = by
+    if description is not None:
+        frame["description"] = description
+    return dump(frame)
+
+
+def decided(action_id: str, approved: bool, reason: str | None) -> str:
+    frame: dict[str, Any] = {"type": "decided", "actionId": action_id, "approved": approved}
+    if reason is not None:
+        frame["reason"] = reason
+    return dump(frame)
+
+
+def ack_applied(frame_id: str | None, version: int, extra: dict[str, Any] | None = None) -> str:
+    return dump(
+        {"type": "ack", "id": frame_id, "status": "applied", "version": version, **(extra or {})}
+    )
+
+
+def ack_pending(frame_id: str | None, action_id: str, version: int) -> str:
+    return dump(
+        {
+            "type": "ack",
+            "id": frame_id,
+            "status": "pending",
+            "actionId": action_id,
+            "version": version,
+        }
+    )
+
+
+def ack_rejected(frame_id: str | None, error: str, message: str) -> str:
+    return dump(
+        {"type": "ack", "id": frame_id, "status": "rejected", "error": error, "message": message}
+    )
+
+
+def action_retry(
+    frame_id: str | None, action_id: str, version: int, changed_paths: list[str]
+) -> str:
+    return dump(
+        {
+            "type": "action_retry",
+            "id": frame_id,
+            "actionId": action_id,
+            "version": version,
+            "changedPaths": changed_paths,
+        }
+    )
+
+
+def error(code: str, message: str, frame_id: str | None = None) -> str:
+    frame: dict[str, Any] = {"type": "error", "error": code, "message": message}
+    if frame_id is not None:
+        frame["id"] = frame_id
+    return dump(frame)
+
+
+def reply(type_: str, frame_id: str | None, **fields: Any) -> str:
+    """A reply to an extension frame (``pong``, ``join_code``, ``kicked``)."""
+    frame: dict[str, Any] = {"type": type_, **fields}
+    if frame_id is not None:
+        frame["id"] = frame_id
+    return dump(frame)
