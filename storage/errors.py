@@ -6,7 +6,6 @@ exception carries its facts as attributes and renders a one-line message a GM ca
 """
 
 # Names state the condition (CampaignNotFound, DatabaseDamaged), as websockets' do.
-# ruff: noqa: N818
 
 from __future__ import annotations
 

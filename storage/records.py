@@ -83,8 +83,13 @@ def row_checksum(
     meta: str,
 ) -> str:
     """sha256 over every column, so a row moved to another campaign or version fails too."""
-    head = dump_json([campaign_id, version, by, description, at_ms])
-    # The JSON texts never contain a raw newline, so joining on it is unambiguous.
+    # Length prefixes keep the free-text fields unambiguous without a JSON encode per row
+    # (that encode was most of the cost of verifying 10,000 rows on load); the JSON
+    # texts never contain a raw newline, so joining them on one is unambiguous too.
+    head = (
+        f"{len(campaign_id)}:{campaign_id},{version},{len(by)}:{by},"
+        f"{len(description)}:{description},{at_ms}"
+    )
     payload = "\n".join((head, ops, inverse, meta))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

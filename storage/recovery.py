@@ -103,7 +103,7 @@ async def _verify_campaigns(store: Store) -> list[CorruptCampaign]:
     problems = []
     for info in await store.list_campaigns():
         try:
-            await store.load(info.id)
+            await store.verify(info.id)
         except CorruptCampaign as exc:
             logger.error("%s", exc)
             problems.append(exc)

@@ -24,6 +24,7 @@ import asyncio
 import hashlib
 import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
@@ -45,9 +46,15 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-async def _sha256(data: bytes) -> str:
+async def _sha256(data: bytes | Sequence[bytes]) -> str:
     # hashlib releases the GIL for large inputs, so a worker thread keeps the loop free.
-    return await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+    def digest() -> str:
+        hasher = hashlib.sha256()
+        for piece in [data] if isinstance(data, bytes) else data:
+            hasher.update(piece)
+        return hasher.hexdigest()
+
+    return await asyncio.to_thread(digest)
 
 
 class Store:
@@ -165,8 +172,13 @@ class Store:
         self._check_open()
         await self._writer.append(encode_record(campaign_id, record))
 
-    async def checkpoint(self, campaign_id: str, version: int, snapshot: bytes) -> None:
+    async def checkpoint(
+        self, campaign_id: str, version: int, snapshot: bytes | Sequence[bytes]
+    ) -> None:
         """Store `snapshot` as the state at `version` and trim the journal window.
+
+        `snapshot` may come in pieces (their concatenation is the blob), so a caller that
+        builds it from cached fragments never has to join megabytes on the event loop.
 
         `version` must lie between the current snapshot version and the latest journaled
         version. Rows with version <= version - journal_keep_versions are dropped.
@@ -183,6 +195,11 @@ class Store:
         """The verified snapshot plus every later record; CorruptCampaign if damaged."""
         self._check_open()
         return await self._reader.call(lambda c: q.load(c, campaign_id))
+
+    async def verify(self, campaign_id: str) -> None:
+        """Check every checksum of a campaign without parsing it; CorruptCampaign if damaged."""
+        self._check_open()
+        await self._reader.call(lambda c: q.verify(c, campaign_id))
 
     async def records_since(self, campaign_id: str, version: int) -> list[JournalRecord] | None:
         """Records after `version`, or None when the journal no longer reaches back."""

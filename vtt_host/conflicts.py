@@ -18,6 +18,19 @@ NOT_COMPARED: tuple[Path, ...] = (("currentSession", "pendingActions"), ("change
 """Paths the host writes on every decision or change; they never make anything stale."""
 
 
+ID_KEYED: frozenset[Path] = frozenset(
+    {
+        ("players",),
+        ("actors",),
+        ("items",),
+        ("maps",),
+        ("encounters",),
+        ("currentSession", "tokenPositions"),
+    }
+)
+"""Objects keyed by id: a key of digits there is an id, not a list index."""
+
+
 def written_paths(ops: Iterable[Op]) -> list[Path]:
     """The paths a list of ops writes, widened to whole lists where indices shift."""
     paths: list[Path] = []
@@ -28,7 +41,8 @@ def written_paths(ops: Iterable[Op]) -> list[Path]:
         targets = [op["path"]] + ([op["from"]] if name == "move" else [])
         for target in targets:
             tokens = tuple(parse_path(target))
-            if name in ("add", "remove", "move", "copy") and _is_index(tokens[-1]):
+            shifts_siblings = name in ("add", "remove", "move", "copy")
+            if shifts_siblings and _is_index(tokens[-1]) and tokens[:-1] not in ID_KEYED:
                 tokens = tokens[:-1]
             if not any(tokens[: len(skip)] == skip for skip in NOT_COMPARED):
                 paths.append(tokens)

@@ -117,18 +117,23 @@ class LiveCampaign:
     async def set_secret(self, key: str, value: str) -> None:
         await self._store.set_secret(self.id, key, value)
 
-    async def snapshot(self) -> tuple[int, bytes]:
-        """The whole document at one durable version, encoded without stalling the loop."""
-        await self._encoder.encode()
+    async def snapshot_pieces(self) -> tuple[int, list[bytes]]:
+        """The whole document at one durable version, in pieces, without stalling the loop."""
+        await self._encoder.prepare()
         async with self.manager.between_changes():
-            return self._encoder.encode_now()
+            return self._encoder.pieces_now()
+
+    async def snapshot(self) -> tuple[int, bytes]:
+        """The whole document as one blob (joined on a worker thread)."""
+        version, pieces = await self.snapshot_pieces()
+        return version, await asyncio.to_thread(b"".join, pieces)
 
     async def checkpoint(self) -> int:
         """Write the snapshot if anything changed since the last one; returns its version."""
         if self.manager.version == self._checkpoint_version:
             return self._checkpoint_version
-        version, blob = await self.snapshot()
-        await self._store.checkpoint(self.id, version, blob)
+        version, pieces = await self.snapshot_pieces()
+        await self._store.checkpoint(self.id, version, pieces)
         self._checkpoint_version = version
         logger.info("checkpoint of %s at version %d", self.id, version)
         return version

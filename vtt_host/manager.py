@@ -39,9 +39,9 @@ from vtt_host.actions._common import display_name, op
 from vtt_host.actions.models import Join, Leave, Undo
 from vtt_host.conflicts import overlapping, written_paths
 from vtt_host.errors import Forbidden, Invalid, NotFound, PatchError, PersistenceFailed, Stale
-from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, parse_path
+from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, check_op, parse_path
 from vtt_host.schema import CHANGE_LOG_LIMIT
-from vtt_host.validation import Scope, check_scopes, check_writable, scope_of
+from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
 from vtt_host.views import Audience, AudienceFilters, view
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class StateManager:
         """Register (first time) and mark a player connected; returns the version."""
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
-            action = Join(kind="join", player_id=player_id, name=name)
+            action = Join.model_validate({"kind": "join", "playerId": player_id, "name": name})
             compiled = compile_action(self._state, action, SYSTEM_CALLER, ctx)
             return await self._commit(compiled, player_id, ctx, {"kind": "join"})
 
@@ -226,7 +226,10 @@ class StateManager:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             try:
                 compiled = compile_action(
-                    self._state, Leave(kind="leave", player_id=player_id), SYSTEM_CALLER, ctx
+                    self._state,
+                    Leave.model_validate({"kind": "leave", "playerId": player_id}),
+                    SYSTEM_CALLER,
+                    ctx,
                 )
             except Invalid:
                 return None
@@ -269,7 +272,8 @@ class StateManager:
                 return Applied(version)
             ops = list(pending["changes"] if changes is None else changes)
             for change in ops:
-                check_writable(parse_path(change["path"]))
+                check_op(change)
+            check_ops_writable(ops)
             self._check_fresh(expected_version, written_paths(ops))
             compiled = Compiled(
                 [remove, *ops], f"GM approved {player_name}'s proposal: {pending['summary']}"
@@ -280,8 +284,13 @@ class StateManager:
 
     # -- internals -------------------------------------------------------------------
 
-    def _check_fresh(self, since: int, paths: list[tuple[str, ...]]) -> None:
+    def _check_fresh(
+        self, since: int, paths: list[tuple[str, ...]], *, skip: frozenset[int] = frozenset()
+    ) -> None:
+        """Raise Stale if a change after ``since`` (other than ``skip``) wrote ``paths``."""
         later = self.history_since(since)
+        if later is not None:
+            later = [record for record in later if record.version not in skip]
         if later is None:
             raise Stale(
                 f"version {since} is too old to check; look at the action again",
@@ -340,8 +349,18 @@ class StateManager:
             raise Invalid("there is nothing to undo")
         target_version = self._undo_stack[-1]
         target = next(r for r in self._history if r.version == target_version)
-        self._check_fresh(target_version, written_paths(target.ops))
-        compiled = Compiled(list(target.inverse), f"GM undid: {target.description}")
+        # Changes already undone, and the undos themselves, cancel out.
+        cancelled = frozenset(
+            version
+            for record in self._history
+            if (undone := record.meta.get("undoes")) is not None
+            for version in (undone, record.version)
+        )
+        self._check_fresh(target_version, written_paths(target.ops), skip=cancelled)
+        compiled = Compiled(
+            [_requeue_at_end(change) for change in target.inverse],
+            f"GM undid: {target.description}",
+        )
         meta = {"kind": "undo", "undoes": target_version}
         return Applied(await self._commit(compiled, "gm", ctx, meta))
 
@@ -430,6 +449,16 @@ class StateManager:
                 listener(full if audience.is_gm else per_player[audience.player_id])
             except Exception:
                 logger.exception("a subscriber failed on version %d", record.version)
+
+
+_QUEUE_PATH = "/currentSession/pendingActions/"
+
+
+def _requeue_at_end(change: Op) -> Op:
+    """Undoing a decision puts the proposal back at the end of the queue, wherever it was."""
+    if change["op"] == "add" and change["path"].startswith(_QUEUE_PATH):
+        return {**change, "path": _QUEUE_PATH + "-"}
+    return change
 
 
 def _undo_stack(history: Iterable[JournalRecord]) -> list[int]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from vtt_host import schema
 from vtt_host.errors import Invalid
-from vtt_host.patching import Tokens, join_path
+from vtt_host.patching import Tokens, join_path, parse_path
 
 WRITABLE_ROOTS = frozenset(
     {"campaign", "players", "actors", "items", "maps", "encounters", "currentSession"}
@@ -47,6 +47,14 @@ def check_writable(tokens: Tokens) -> None:
         raise Invalid(f"{join_path(tokens)} is managed by the host and cannot be changed")
     if tokens[0] == "currentSession" and len(tokens) == 1:
         raise Invalid("replace parts of /currentSession, not the whole of it")
+
+
+def check_ops_writable(ops: Iterable[dict[str, Any]]) -> None:
+    """Every path an op writes or moves from must be writable by actions."""
+    for op in ops:
+        check_writable(parse_path(op["path"]))
+        if op.get("from") is not None:
+            check_writable(parse_path(op["from"]))
 
 
 def scope_of(tokens: Tokens) -> Scope:

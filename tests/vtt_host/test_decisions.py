@@ -116,10 +116,6 @@ async def test_proposal_needs_a_summary(manager: StateManager) -> None:
         await manager.submit({**drink_potion(), "summary": "   "}, caller("p1"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registry._propose dumps changes with exclude_none=True, dropping a null 'value'",
-)
 async def test_player_can_propose_setting_a_value_to_null(manager: StateManager) -> None:
     changes = [{"op": "replace", "path": f"/actors/{THORIN}/hp", "value": None}]
 
@@ -262,10 +258,6 @@ async def test_approval_with_bad_edited_changes_is_refused_and_stays_queued(
     assert [p["id"] for p in queue(manager)] == [queued.action_id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StateManager.decide checks only 'path' of edited changes, not a move's 'from'",
-)
 @pytest.mark.parametrize("source", ["/changeLog/0", "/version"])
 async def test_approval_cannot_move_what_the_host_manages(
     manager: StateManager, source: str
@@ -423,10 +415,6 @@ async def test_repeated_undo_walks_back_through_the_gms_changes(manager: StateMa
         await manager.submit({"kind": "undo"}, GM_CALLER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="undo's staleness check counts a later change that was itself undone",
-)
 async def test_repeated_undo_walks_back_over_moves_of_the_same_token(
     manager: StateManager,
 ) -> None:
@@ -483,10 +471,6 @@ async def test_undo_reverts_an_approved_proposal(manager: StateManager) -> None:
     assert hp(manager) == 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="undoing an approval re-adds the proposal at its old queue index, which may be gone",
-)
 async def test_undo_reverts_an_approval_after_the_queue_changed(manager: StateManager) -> None:
     first = await propose(manager)
     elara_heals = {

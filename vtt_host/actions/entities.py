@@ -45,13 +45,14 @@ def create_entity(
 ) -> Compiled:
     collection = collection_of(action.kind)
     data = dict(action.data)
-    entity_id = data.setdefault("id", ctx.make_id(ID_PREFIX[collection]))
-    if entity_id in state[collection]:
-        raise Invalid(f"{SINGULAR[collection]} {entity_id!r} already exists")
+    data.setdefault("id", ctx.make_id(ID_PREFIX[collection]))
     try:
         entity = MODELS[collection].model_validate(data).model_dump(by_alias=True, mode="json")
     except ValidationError as error:
         raise Invalid(describe_validation_error(error)) from None
+    entity_id = entity["id"]
+    if entity_id in state[collection]:
+        raise Invalid(f"{SINGULAR[collection]} {entity_id!r} already exists")
     return Compiled(
         [op("add", collection, entity_id, value=entity)],
         f"GM created {SINGULAR[collection]} {entity['name']}",

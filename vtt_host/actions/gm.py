@@ -11,7 +11,7 @@ from vtt_host.errors import Invalid
 
 
 def patch(state: dict[str, Any], action: Patch, caller: Caller, ctx: Context) -> Compiled:
-    ops = [change.model_dump(by_alias=True, exclude_none=True) for change in action.ops]
+    ops = [change.model_dump(by_alias=True, exclude_unset=True) for change in action.ops]
     count = len(ops)
     description = (
         action.description or f"GM edited the campaign ({count} change{'s' * (count != 1)})"

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from vtt_host.errors import Invalid
-from vtt_host.schema import Id, JsonPatchOp, Model, Name
+from vtt_host.schema import Id, JsonPatchOp, Name
+from vtt_host.schema import Model as StateModel
+
+
+class Model(StateModel):
+    """Actions come from the wire: camelCase names only and no type coercion."""
+
+    model_config = ConfigDict(validate_by_name=False, strict=True)
+
 
 Collection = Literal["actors", "items", "maps", "encounters"]
 ChatText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]

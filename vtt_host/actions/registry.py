@@ -9,8 +9,7 @@ from vtt_host.actions import entities, gm, initiative, presence, table
 from vtt_host.actions.context import Caller, Compiled, Context
 from vtt_host.actions.models import INTERNAL_KINDS, PLAYER_KINDS, Action, Propose
 from vtt_host.errors import Forbidden, Invalid
-from vtt_host.patching import parse_path
-from vtt_host.validation import check_writable
+from vtt_host.validation import check_ops_writable
 
 Handler = Callable[[dict[str, Any], Any, Caller, Context], Compiled]
 
@@ -18,7 +17,7 @@ Handler = Callable[[dict[str, Any], Any, Caller, Context], Compiled]
 def _propose(state: dict[str, Any], action: Propose, caller: Caller, ctx: Context) -> Compiled:
     if caller.is_gm:
         raise Invalid("the GM applies changes directly with a 'patch' action")
-    ops = [change.model_dump(by_alias=True, exclude_none=True) for change in action.changes]
+    ops = [change.model_dump(by_alias=True, exclude_unset=True) for change in action.changes]
     return Compiled(ops, action.summary)
 
 
@@ -67,8 +66,5 @@ def compile_action(state: dict[str, Any], action: Action, caller: Caller, ctx: C
     """
     authorize(action, caller)
     compiled = HANDLERS[action.kind](state, action, caller, ctx)
-    for change in compiled.ops:
-        check_writable(parse_path(change["path"]))
-        if "from" in change:
-            check_writable(parse_path(change["from"]))
+    check_ops_writable(compiled.ops)
     return compiled
