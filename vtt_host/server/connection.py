@@ -48,6 +48,7 @@ CLOSE_BAD_HELLO = 4003
 CLOSE_TOO_MANY = 4008
 CLOSE_TOO_SLOW = 1013
 CLOSE_GOING_AWAY = 1001
+SLOW_CLOSE_TIMEOUT_S = 1.0
 
 
 class Refusal(Exception):
@@ -193,7 +194,6 @@ class Connection:
             await self._close_now(CLOSE_BAD_HELLO, "no hello in time")
             return None
         self._metrics.frames_in += 1
-        self._rate.check()
         try:
             return frames.parse_hello(message)
         except UnsupportedProtocol as error:
@@ -236,8 +236,16 @@ class Connection:
         self._closer = asyncio.create_task(self._close_now(code, reason), name="vtt close")
 
     async def _close_now(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close(code, reason)
+        # A client too slow to read its frames will not read a close frame either:
+        # give it a moment, then drop the TCP connection.
+        patience = SLOW_CLOSE_TIMEOUT_S if code == CLOSE_TOO_SLOW else None
+        try:
+            async with asyncio.timeout(patience):
+                await self.ws.close(code, reason)
+        except TimeoutError:
+            self.ws.transport.abort()
+        except Exception:
+            logger.debug("closing failed", exc_info=True)
 
     async def _finish(self) -> None:
         if self.state is State.CLOSED:

@@ -1,0 +1,253 @@
+"""Each test is named after the attack it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from vtt_host.actions import GM_CALLER
+from vtt_host.client import Client, ConnectionRefused
+from vtt_host.live import LiveCampaign
+from vtt_host.manager import StateManager
+from vtt_host.server import KICKED_CLOSE_CODE, Host, HostLimits
+
+from .conftest import (
+    MakeHost,
+    actor_named,
+    close_code,
+    eventually,
+    gm_client,
+    hello,
+    player_client,
+    raw,
+)
+
+ONE_MIB = 1024 * 1024
+
+
+async def send_hello(host: Host, **fields: Any) -> int | None:
+    ws = await raw(host)
+    await ws.send(json.dumps({"type": "hello", "protocol": 1, **fields}))
+    return await close_code(ws)
+
+
+async def test_wrong_join_code_is_refused_with_4001(host: Host) -> None:
+    assert await send_hello(host, name="Eve", code="AAAA-AAAA-AA") == 4001
+
+
+async def test_wrong_gm_token_is_refused_with_4001(host: Host) -> None:
+    assert await send_hello(host, gmToken="x" * 43) == 4001
+
+
+async def test_forged_session_token_is_refused_with_4001(host: Host) -> None:
+    assert await send_hello(host, resume="not-a-session", since=0) == 4001
+
+
+async def test_brute_force_of_the_join_code_is_locked_out_after_five_failures(host: Host) -> None:
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code="AAAA-AAAA-AA") == 4001
+    # Even the right code is refused while the address is locked out.
+    assert await send_hello(host, name="Eve", code=host.join_code()) == 4008
+
+
+async def test_lockout_ends_after_the_lockout_period(make_host: MakeHost) -> None:
+    now = [1000.0]
+    host = await make_host(limits=HostLimits(), clock=lambda: now[0])
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code="AAAA-AAAA-AA") == 4001
+    assert await send_hello(host, name="Eve", code=host.join_code()) == 4008
+    now[0] += 61
+    ws = await raw(host)
+    assert (await hello(ws, name="Eve", code=host.join_code()))["type"] == "welcome"
+
+
+async def test_oversized_first_frame_is_closed_with_1009(host: Host) -> None:
+    ws = await raw(host)
+    await ws.send("x" * (ONE_MIB + 1))
+    assert await close_code(ws) == 1009
+
+
+async def test_oversized_frame_after_hello_is_closed_with_1009(
+    host: Host, clients: list[Client]
+) -> None:
+    alice = await player_client(host, clients, "Alice", auto_resume=False)
+    await alice.send(
+        {"type": "action", "id": "big", "action": {"kind": "chat", "text": "x" * ONE_MIB}}
+    )
+    await alice.wait_for(lambda: alice.is_closed)
+    assert alice.closed_with is not None
+    assert alice.closed_with[0] == 1009
+
+
+async def test_frame_of_exactly_one_mib_is_accepted(host: Host, clients: list[Client]) -> None:
+    alice = await player_client(host, clients, "Alice")
+    frame = {"type": "action", "id": "a", "action": {"kind": "chat", "text": "hi"}, "pad": ""}
+    padding = ONE_MIB - len(json.dumps(frame))
+    frame["pad"] = "x" * padding
+    await alice.ws.send(json.dumps(frame))
+    error = await alice.next_frame("error")
+    assert error["error"] == "bad_message"  # refused for the unknown field, not the size
+
+
+async def test_garbage_json_hello_is_closed_with_4003(host: Host) -> None:
+    ws = await raw(host)
+    await ws.send('{"type": "hello", ')
+    assert await close_code(ws) == 4003
+
+
+async def test_binary_hello_is_closed_with_4003(host: Host) -> None:
+    ws = await raw(host)
+    await ws.send(b"\x89PNG")
+    assert await close_code(ws) == 4003
+
+
+async def test_hello_with_unknown_fields_is_closed_with_4003(host: Host) -> None:
+    assert await send_hello(host, name="Eve", code=host.join_code(), admin=True) == 4003
+
+
+async def test_hello_with_two_credentials_is_closed_with_4003(host: Host) -> None:
+    assert (
+        await send_hello(host, name="Eve", code=host.join_code(), gmToken=host.gm_token()) == 4003
+    )
+
+
+async def test_hello_with_no_credential_is_closed_with_4003(host: Host) -> None:
+    assert await send_hello(host, name="Eve") == 4003
+
+
+async def test_hello_for_another_protocol_version_is_closed_with_4002(host: Host) -> None:
+    ws = await raw(host)
+    await ws.send(json.dumps({"type": "hello", "protocol": 2, "gmToken": host.gm_token()}))
+    assert await close_code(ws) == 4002
+
+
+async def test_malformed_hellos_do_not_count_towards_the_lockout(host: Host) -> None:
+    for _ in range(8):
+        assert await send_hello(host, name="Eve") == 4003
+    ws = await raw(host)
+    assert (await hello(ws, name="Eve", code=host.join_code()))["type"] == "welcome"
+
+
+async def test_silent_connection_is_closed_at_the_hello_deadline(make_host: MakeHost) -> None:
+    host = await make_host(limits=HostLimits(hello_timeout_s=0.3))
+    ws = await raw(host)
+    assert await close_code(ws, timeout_s=5) == 4003
+
+
+async def test_flood_gets_rate_limited_acks_then_4008(make_host: MakeHost) -> None:
+    now = [0.0]
+    host = await make_host(limits=HostLimits(), clock=lambda: now[0])
+    ws = await raw(host)
+    await hello(ws, name="Eve", code=host.join_code())
+    chat = {"kind": "chat", "text": "spam"}
+    for index in range(61):
+        await ws.send(json.dumps({"type": "action", "id": f"f{index}", "action": chat}))
+    statuses: dict[str, str] = {}
+    while len(statuses) < 61:
+        frame = json.loads(await ws.recv())
+        if frame["type"] == "ack":
+            statuses[frame["id"]] = frame.get("error", frame["status"])
+    assert list(statuses.values()).count("applied") == 60
+    assert statuses["f60"] == "rate_limited"
+    # Keep sending faster than 30 a second: ten seconds over the limit closes it.
+    refused = 0
+
+    async def flood() -> None:
+        nonlocal refused
+        for _ in range(40):
+            now[0] += 0.5
+            for _ in range(20):
+                await ws.send(json.dumps({"type": "ping"}))
+            answered = 0
+            while answered < 20:
+                frame = json.loads(await ws.recv())
+                answered += frame["type"] in ("pong", "error")
+                refused += frame.get("error") == "rate_limited"
+
+    with pytest.raises(ConnectionClosed) as closed:
+        await flood()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4008
+    assert now[0] == 10.0  # over the limit since t=0, closed at t=10
+    assert refused >= 19 * 5
+
+
+async def test_burst_within_limits_is_not_refused(make_host: MakeHost) -> None:
+    now = [0.0]
+    host = await make_host(limits=HostLimits(), clock=lambda: now[0])
+    ws = await raw(host)
+    await hello(ws, name="Eve", code=host.join_code())
+    for index in range(50):
+        await ws.send(json.dumps({"type": "ping", "id": f"p{index}"}))
+    replies = [json.loads(await ws.recv()) for _ in range(50)]
+    assert {frame["type"] for frame in replies} <= {"pong", "patch"}
+
+
+async def test_client_that_never_reads_is_dropped_while_others_keep_receiving(
+    make_host: MakeHost, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    host = await make_host(limits=HostLimits(send_queue_frames=50, send_queue_bytes=256 * 1024))
+    # A client that stops reading: its socket buffers fill and the host's queue for it
+    # overflows. max_queue=1 makes the client library stop reading almost at once.
+    stalled = await connect(host.local_url, max_size=None, max_queue=1)
+    await hello(stalled, name="Mallory", code=host.join_code())
+    alice = await player_client(host, clients, "Alice")
+    goblin = actor_named(campaign.manager.state, "Goblin 1")
+    blob = base64.b64encode(os.urandom(150_000)).decode()  # deflate cannot shrink it
+    manager: StateManager = campaign.manager
+    for index in range(120):
+        ops = [
+            {
+                "op": "replace",
+                "path": f"/actors/{goblin}/pluginData",
+                "value": {"n": index, "b": blob},
+            }
+        ]
+        await manager.submit({"kind": "patch", "ops": ops}, GM_CALLER)
+        await asyncio.sleep(0)
+    await alice.wait_for_version(manager.version, timeout_s=30)
+    assert alice.view["actors"][goblin]["pluginData"]["n"] == 119
+    assert host.metrics.closed_slow == 1
+    await eventually(lambda: host.health()["connections"] == 1)
+
+
+async def test_player_cannot_send_gm_frames(host: Host, clients: list[Client]) -> None:
+    alice = await player_client(host, clients, "Alice")
+    bob = await player_client(host, clients, "Bob")
+    for frame in ({"type": "rotate_code"}, {"type": "kick", "playerId": bob.player_id}):
+        answer = await alice.request(frame)
+        assert (answer["type"], answer["error"]) == ("error", "forbidden")
+    decide = await alice.decide("act_x", approve=True)
+    assert (decide["status"], decide["error"]) == ("rejected", "forbidden")
+    patch = await alice.act({"kind": "patch", "ops": [{"op": "remove", "path": "/actors"}]})
+    assert (patch["status"], patch["error"]) == ("rejected", "forbidden")
+    assert not bob.is_closed
+
+
+async def test_kicked_player_cannot_resume_with_the_old_session(
+    host: Host, clients: list[Client]
+) -> None:
+    gm = await gm_client(host, clients)
+    bob = await player_client(host, clients, "Bob")
+    old_session = bob.session
+    answer = await gm.kick(bob.player_id)
+    assert (answer["type"], answer["closed"]) == ("kicked", 1)
+    await bob.wait_for(lambda: bob.is_closed)
+    assert bob.closed_with is not None
+    assert bob.closed_with[0] == KICKED_CLOSE_CODE
+    assert await send_hello(host, resume=old_session, since=0) == 4001
+    again = await player_client(host, clients, "Bob")
+    assert again.player_id == bob.player_id
+
+
+async def test_client_refusal_raises_with_the_close_code(host: Host) -> None:
+    with pytest.raises(ConnectionRefused) as refused:
+        await Client.connect(host.local_url, name="Eve", code="WRONG-CODE-00")
+    assert refused.value.code == 4001
