@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-"""32 symbols (5 bits each) without 0/O, 1/I/L: read aloud and typed without mistakes."""
+"""32 symbols (5 bits each) without 0/O and 1/I: read aloud and typed without mistakes."""
 JOIN_CODE_GROUPS = (4, 4, 2)
 """10 symbols = 50 bits: at 5 guesses a minute per address, hopeless to guess."""
 GM_TOKEN_BYTES = 32
