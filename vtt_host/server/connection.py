@@ -39,6 +39,7 @@ from vtt_host.server.frames import (
 )
 from vtt_host.server.limits import HostLimits, RateLimiter, Verdict
 from vtt_host.server.metrics import Metrics
+from vtt_host.views import GM_ID
 
 logger = logging.getLogger(__name__)
 
@@ -296,7 +297,8 @@ class Connection:
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"
-        if isinstance(frame, ActionFrame):
+        if isinstance(frame, ActionFrame | DecideFrame):
+            # A decide is answered like an action: with an ack, refusals included.
             self._metrics.action("rejected", "rate_limited")
             self.send(frames.ack_rejected(frame.id, "rate_limited", message))
         else:
@@ -372,6 +374,9 @@ class Connection:
 
     async def _on_kick(self, frame: KickFrame) -> None:
         assert self.hub is not None
+        if frame.player_id == GM_ID:
+            self.send(frames.error("invalid", "the GM cannot be kicked", frame.id))
+            return
         if not self.hub.knows_player(frame.player_id):
             self.send(frames.error("not_found", f"no player {frame.player_id!r}", frame.id))
             return

@@ -145,6 +145,8 @@ HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 10_000
 SEND_QUEUE_BYTES = 16 * 1024 * 1024
 CLOSE_TIMEOUT_S = 5.0
+MAILBOX_VERSIONS = 2000
+MAILBOX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,5 +172,5 @@ class HostLimits:
     send_queue_bytes: int = SEND_QUEUE_BYTES
     close_timeout_s: float = CLOSE_TIMEOUT_S
     # resume
-    mailbox_versions: int = 2000
-    mailbox_bytes: int = 8 * 1024 * 1024
+    mailbox_versions: int = MAILBOX_VERSIONS
+    mailbox_bytes: int = MAILBOX_BYTES

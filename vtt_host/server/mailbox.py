@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 from vtt_host.manager import Published
 from vtt_host.server import frames
+from vtt_host.server.limits import MAILBOX_BYTES, MAILBOX_VERSIONS
 from vtt_host.views import Audience
-
-MAILBOX_VERSIONS = 2000
-MAILBOX_BYTES = 8 * 1024 * 1024
 
 
 class FrameCache:

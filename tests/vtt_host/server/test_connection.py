@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from vtt_host.client import Client
+from vtt_host.library import Library
 from vtt_host.live import LiveCampaign
 from vtt_host.server import Host
 
@@ -190,3 +191,42 @@ async def test_gm_rotates_the_join_code_and_the_old_one_stops_working(
     assert await close_code(ws) == 4001
     welcome = await hello(await raw(host), name="Dan", code=new.lower().replace("-", ""))
     assert welcome["type"] == "welcome"
+
+
+async def test_the_gm_cannot_kick_themselves(host: Host, clients: list[Client]) -> None:
+    gm = await gm_client(host, clients)
+    answer = await gm.kick("gm")
+    assert (answer["type"], answer["error"]) == ("error", "invalid")
+    assert (await gm.request({"type": "ping"}))["type"] == "pong"
+
+
+async def test_kicking_an_unknown_player_is_not_found(host: Host, clients: list[Client]) -> None:
+    gm = await gm_client(host, clients)
+    answer = await gm.kick("p_nobody")
+    assert (answer["type"], answer["error"]) == ("error", "not_found")
+
+
+async def test_hello_naming_a_campaign_opens_it_on_demand(library: Library) -> None:
+    first = await library.create("First", demo=True)
+    second = await library.create("Second", demo=True)
+
+    async def open_campaign(name_or_id: str) -> LiveCampaign | None:
+        info = await library.find(name_or_id)
+        return await library.open_campaign(info.id) if info else None
+
+    host = Host(web_dir=None, open_campaign=open_campaign)
+    await host.add_campaign(await library.open_campaign(first))
+    async with host:
+        assert [hub.id for hub in host.campaigns] == [first]
+        ws = await raw(host)
+        await ws.send(json.dumps({"type": "hello", "protocol": 1, "name": "A", "code": "X"}))
+        assert await close_code(ws) == 4001  # no campaign named: only First is tried
+        await (await library.open_campaign(second)).set_secret("join_code", "ABCD-EFGH-JK")
+        welcome = await hello(await raw(host), name="A", code="ABCD-EFGH-JK", campaign="second")
+        assert welcome["campaign"] == second
+        assert sorted(hub.id for hub in host.campaigns) == sorted([first, second])
+        unknown = await raw(host)
+        await unknown.send(
+            json.dumps({"type": "hello", "protocol": 1, "gmToken": "t", "campaign": "Nope"})
+        )
+        assert await close_code(unknown) == 4001

@@ -251,3 +251,16 @@ async def test_client_refusal_raises_with_the_close_code(host: Host) -> None:
     with pytest.raises(ConnectionRefused) as refused:
         await Client.connect(host.local_url, name="Eve", code="WRONG-CODE-00")
     assert refused.value.code == 4001
+
+
+async def test_rate_limited_decide_is_answered_with_an_ack(make_host: MakeHost) -> None:
+    host = await make_host(limits=HostLimits(), clock=lambda: 0.0)
+    ws = await raw(host)
+    await hello(ws, gmToken=host.gm_token())
+    for _ in range(60):
+        await ws.send(json.dumps({"type": "ping"}))
+    decide = {"type": "decide", "id": "d1", "actionId": "act_1", "approve": True}
+    await ws.send(json.dumps({**decide, "expectedVersion": 0}))
+    while (frame := json.loads(await ws.recv()))["type"] != "ack":
+        assert frame["type"] == "pong"
+    assert (frame["id"], frame["status"], frame["error"]) == ("d1", "rejected", "rate_limited")
