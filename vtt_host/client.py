@@ -256,7 +256,10 @@ class Client:
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         self._waiting[frame_id] = future
         try:
-            await self.send({**frame, "id": frame_id})
+            try:
+                await self.send({**frame, "id": frame_id})
+            except ConnectionClosed:
+                raise ConnectionLost("the connection dropped before the frame was sent") from None
             async with asyncio.timeout(timeout_s):
                 return await future
         finally:

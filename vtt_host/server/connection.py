@@ -49,6 +49,7 @@ CLOSE_BAD_HELLO = 4003
 CLOSE_TOO_MANY = 4008
 CLOSE_TOO_SLOW = 1013
 CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL_ERROR = 1011
 SLOW_CLOSE_TIMEOUT_S = 1.0
 
 
@@ -184,6 +185,9 @@ class Connection:
             await self._read_loop()
         except ConnectionClosed:
             pass
+        except Exception:
+            logger.exception("a connection failed")
+            self.close(CLOSE_INTERNAL_ERROR, "internal error; resume")
         finally:
             await self._finish()
 
