@@ -22,6 +22,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
 from vtt_host.server.connection import (
+    CLOSE_GOING_AWAY,
     CLOSE_TOO_MANY,
     CLOSE_UNAUTHORIZED,
     Connection,
@@ -98,6 +99,17 @@ class Host:
                 hub = await CampaignHub.open(backend, self._limits)
                 self._hubs[backend.id] = hub
             return hub
+
+    async def remove_campaign(self, campaign_id: str) -> None:
+        """Stop serving a campaign: its players are closed with 1001 and may resume later.
+
+        The campaign itself stays open; closing it (checkpoint, backup) is the caller's.
+        """
+        async with self._hub_lock:
+            hub = self._hubs.pop(campaign_id, None)
+        if hub is not None:
+            await hub.disconnect_all(CLOSE_GOING_AWAY, "the campaign was closed")
+            await hub.close()
 
     def hub(self, campaign_id: str | None = None) -> CampaignHub:
         """A served campaign by id; with none given, the only one."""

@@ -94,6 +94,8 @@ class CampaignHub:
         self._presence_lock = asyncio.Lock()
         self._registering = asyncio.Lock()
         self._members: dict[Member, _Attached] = {}
+        self._empty = asyncio.Event()
+        self._empty.set()
         self._names: dict[str, str] = {}
 
     @classmethod
@@ -168,6 +170,7 @@ class CampaignHub:
         audience = grant.audience
         mailbox = await self._mailbox(audience)
         self._members[member] = _Attached(grant, lambda: None)
+        self._empty.clear()
         if grant.role == "player":
             await self._sync_presence(grant.player_id, grant.name)
         version, view, unsubscribe = await self.manager.attach(audience, member.on_published)
@@ -220,6 +223,8 @@ class CampaignHub:
         attached = self._members.pop(member, None)
         if attached is None:
             return
+        if not self._members:
+            self._empty.set()
         attached.unsubscribe()
         if attached.grant.role == "player":
             try:
@@ -278,6 +283,12 @@ class CampaignHub:
             member.close(KICKED_CLOSE_CODE, "removed by the GM")
         logger.info("kicked %s from %s (%d connections)", player_id, self.id, len(members))
         return len(members)
+
+    async def disconnect_all(self, code: int, reason: str) -> None:
+        """Close every connection to this campaign and wait until they have left."""
+        for member in list(self._members):
+            member.close(code, reason)
+        await self._empty.wait()
 
     async def close(self) -> None:
         """Drop the mailboxes (connections are closed by the host first). Idempotent."""

@@ -31,6 +31,12 @@ ASSET_PATH = re.compile(r"^/assets/([0-9a-f]{64})$")
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_WEB_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_HEADERS = {
+    "Cache-Control": "no-cache",
+    # Join links may carry the code: never leak it to other sites.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 PLACEHOLDER_PAGE = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vtt-host</title></head>
@@ -158,11 +164,11 @@ class HttpRoutes:
         found = safe_file(self._web_dir, path) if self._web_dir is not None else None
         if found is None:
             if path in ("/", "/index.html"):
-                return response(http.HTTPStatus.OK, PLACEHOLDER_PAGE, "text/html; charset=utf-8")
+                return response(
+                    http.HTTPStatus.OK, PLACEHOLDER_PAGE, "text/html; charset=utf-8", WEB_HEADERS
+                )
             return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
         data = await asyncio.to_thread(_read_limited, found)
         if data is None:
             return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
-        return response(
-            http.HTTPStatus.OK, data, content_type(found), {"Cache-Control": "no-cache"}
-        )
+        return response(http.HTTPStatus.OK, data, content_type(found), WEB_HEADERS)

@@ -230,3 +230,15 @@ async def test_hello_naming_a_campaign_opens_it_on_demand(library: Library) -> N
             json.dumps({"type": "hello", "protocol": 1, "gmToken": "t", "campaign": "Nope"})
         )
         assert await close_code(unknown) == 4001
+
+
+async def test_removing_a_campaign_closes_its_connections(
+    host: Host, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    alice = await player_client(host, clients, "Alice", auto_resume=False)
+    await host.remove_campaign(campaign.id)
+    await alice.wait_for(lambda: alice.is_closed)
+    assert alice.closed_with is not None
+    assert alice.closed_with[0] == 1001
+    assert host.campaigns == []
+    assert campaign.manager.state["currentSession"]["connectedPlayers"] == []
