@@ -51,6 +51,12 @@ CLOSE_TOO_SLOW = 1013
 CLOSE_GOING_AWAY = 1001
 CLOSE_INTERNAL_ERROR = 1011
 SLOW_CLOSE_TIMEOUT_S = 1.0
+CLOSE_REASON_BYTES = 123
+
+
+def clip_reason(reason: str) -> str:
+    """A close reason fits in a control frame: at most 123 bytes of UTF-8."""
+    return reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
 
 
 class Refusal(Exception):
@@ -246,7 +252,7 @@ class Connection:
         patience = SLOW_CLOSE_TIMEOUT_S if code == CLOSE_TOO_SLOW else None
         try:
             async with asyncio.timeout(patience):
-                await self.ws.close(code, reason)
+                await self.ws.close(code, clip_reason(reason))
         except TimeoutError:
             self.ws.transport.abort()
         except Exception:

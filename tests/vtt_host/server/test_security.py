@@ -264,3 +264,7 @@ async def test_rate_limited_decide_is_answered_with_an_ack(make_host: MakeHost) 
     while (frame := json.loads(await ws.recv()))["type"] != "ack":
         assert frame["type"] == "pong"
     assert (frame["id"], frame["status"], frame["error"]) == ("d1", "rejected", "rate_limited")
+
+
+async def test_hello_with_a_huge_unknown_field_name_still_gets_4003(host: Host) -> None:
+    assert await send_hello(host, gmToken="t", **{"é" * 500: 1}) == 4003
