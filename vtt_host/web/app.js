@@ -1,0 +1,434 @@
+// The players' client: join or resume, keep the view in step, draw the table.
+
+import { ChatView } from "./chat.js";
+import { Link } from "./connection.js";
+import { $, $$, h } from "./dom.js";
+import { MapView } from "./map.js";
+import { ProposeView } from "./propose.js";
+import { currentTurn, renderSheet, renderTurns } from "./sheet.js";
+import * as store from "./store.js";
+
+const params = new URLSearchParams(location.search);
+const hashParams = new URLSearchParams(location.hash.replace(/^#/, ""));
+const urlCode = params.get("code") || hashParams.get("code") || "";
+const urlCampaign = params.get("campaign") || hashParams.get("campaign") || null;
+
+const ALL = ["header", "map", "chat", "players", "sheet", "turns", "propose"];
+
+const app = {
+  link: null,
+  me: null,
+  name: "",
+  dirty: new Set(),
+  renderQueued: false,
+  freshChat: true,
+  lastTurnKey: null,
+};
+
+// -- notifications ------------------------------------------------------------------
+
+function toast(text, kind = "info", quiet = false) {
+  const box = $("#toasts");
+  const el = h(`div.toast.${kind}`, null, h("span", null, text), h("button.ghost.small", { type: "button", "aria-label": "Dismiss", onclick: () => el.remove() }, "×"));
+  box.append(el);
+  while (box.children.length > 4) box.firstChild.remove();
+  if (kind === "error" && !quiet) $("#alerts").textContent = text;
+  setTimeout(() => el.remove(), kind === "error" ? 8000 : 5000);
+}
+
+// -- connection status ----------------------------------------------------------------
+
+const STATUS_TEXT = { connected: "Connected", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
+
+function showStatus(status, detail) {
+  const el = $("#status");
+  el.dataset.status = status;
+  $(".status-text", el).textContent = STATUS_TEXT[status] || status;
+  el.title = detail || STATUS_TEXT[status] || "";
+  document.body.dataset.connection = status;
+}
+
+// -- screens ----------------------------------------------------------------------------
+
+function showJoin(message = "") {
+  $("#game").hidden = true;
+  $("#me").hidden = true;
+  $("#join-screen").hidden = false;
+  const error = $("#join-error");
+  error.textContent = message;
+  error.hidden = !message;
+  $("#join-button").disabled = false;
+  $("#join-button").textContent = "Join";
+  const name = $("#join-name");
+  if (!name.value) name.value = store.lastName();
+  const code = $("#join-code");
+  if (!code.value) code.value = urlCode;
+  (name.value ? code : name).focus();
+  document.title = "Join — vtt-host";
+}
+
+function showGame() {
+  $("#join-screen").hidden = true;
+  $("#game").hidden = false;
+  $("#me").hidden = false;
+}
+
+// -- joining and resuming ------------------------------------------------------------------
+
+function join(event) {
+  event.preventDefault();
+  const name = $("#join-name").value.trim();
+  const code = $("#join-code").value.trim();
+  const error = $("#join-error");
+  if (!name || !code) {
+    error.textContent = !name ? "Enter your name." : "Enter the join code.";
+    error.hidden = false;
+    (!name ? $("#join-name") : $("#join-code")).focus();
+    return;
+  }
+  error.hidden = true;
+  $("#join-button").disabled = true;
+  $("#join-button").textContent = "Joining…";
+  app.name = name;
+  store.saveName(name);
+  window.__vttJoinStarted = performance.now();
+  app.link.join(name, code);
+}
+
+const REFUSALS = {
+  4001: {
+    join: "That join code was not accepted. Check it with your GM — codes can change.",
+    resume: "Your session has ended (the GM may have changed the code or reset the game). Join again.",
+  },
+  4002: "This page does not speak the host's protocol version. Reload the page; if that does not help, the host needs updating.",
+  4003: "The host did not understand the join request. Reload the page and try again.",
+  4004: "The GM removed you from the game.",
+  4008: "Too many attempts from this network. Wait a minute, then try again.",
+  1009: "A message was too large for the host.",
+};
+
+function refused(code, reason, during) {
+  let text = REFUSALS[code];
+  if (text && typeof text === "object") text = during === "join" ? text.join : text.resume;
+  if (!text) {
+    if (/full/i.test(reason || "")) text = "The game is full right now. Try again later.";
+    else if (code === 1001) text = "The host has closed the game.";
+    else text = reason ? `Could not connect: ${reason}` : "Could not reach the host. Check the address and that the game is running.";
+  }
+  if (code === 4008 && during !== "join" && app.link.session) {
+    toast(`${text} Reconnecting shortly.`, "error");
+    return;
+  }
+  if (during !== "join") {
+    store.forgetSession(app.link.campaign);
+    app.me = null;
+    app.link.view = null;
+  }
+  showJoin(text);
+}
+
+function welcomed(frame, fresh) {
+  const link = app.link;
+  app.me = frame.playerId;
+  const players = link.view.players || {};
+  app.name = players[frame.playerId]?.name || app.name || store.lastName();
+  store.saveSession(frame.campaign, { session: frame.session, playerId: frame.playerId, name: app.name });
+  $("#loading").hidden = true;
+  showGame();
+  if (fresh) {
+    app.freshChat = true;
+    ALL.forEach((area) => app.dirty.add(area));
+  }
+  renderNow();
+  if (window.__vttJoinStarted !== undefined) {
+    window.__vttJoinToMapMs = performance.now() - window.__vttJoinStarted;
+    delete window.__vttJoinStarted;
+  }
+}
+
+// -- patches -> what to redraw -----------------------------------------------------------------
+
+function areasOf(path) {
+  const [top, second] = path.split("/").slice(1);
+  switch (top) {
+    case undefined:
+    case "":
+      return ALL;
+    case "actors":
+      return ["map", "sheet", "turns", "propose"];
+    case "items":
+      return ["sheet"];
+    case "maps":
+      return ["map"];
+    case "players":
+      return ["players", "map", "turns"];
+    case "encounters":
+      return ["turns"];
+    case "campaign":
+      return ["header"];
+    case "currentSession":
+      switch (second) {
+        case "chatMessages":
+          return ["chat"];
+        case "tokenPositions":
+          return ["map", "sheet"];
+        case "currentMapId":
+          return ["map"];
+        case "initiative":
+        case "turn":
+        case "round":
+        case "activeEncounterId":
+          return ["turns", "map"];
+        case "connectedPlayers":
+          return ["players", "turns"];
+        case "pendingActions":
+          return ["propose"];
+        default:
+          return ALL;
+      }
+    default:
+      return [];
+  }
+}
+
+function patched(frame) {
+  for (const op of frame.ops || []) {
+    for (const area of areasOf(op.path)) app.dirty.add(area);
+    if (op.from) for (const area of areasOf(op.from)) app.dirty.add(area);
+  }
+  scheduleRender();
+}
+
+function scheduleRender() {
+  if (app.renderQueued) return;
+  app.renderQueued = true;
+  // A task, not an animation frame: background tabs keep up too.
+  setTimeout(renderNow, 0);
+}
+
+function renderNow() {
+  app.renderQueued = false;
+  const view = app.link.view;
+  if (!view || !app.me) return;
+  const dirty = app.dirty;
+  app.dirty = new Set();
+  if (dirty.has("header")) {
+    const name = view.campaign?.name || "vtt-host";
+    $("#campaign-name").textContent = name;
+    document.title = `${name} — vtt-host`;
+  }
+  if (dirty.has("header") || dirty.has("players")) {
+    $("#me-name").textContent = view.players?.[app.me]?.name || app.name;
+  }
+  if (dirty.has("map")) views.map.render(view, app.me);
+  if (dirty.has("chat") || dirty.has("players")) {
+    views.chat.render(view, app.me, { players: dirty.has("players"), messages: dirty.has("chat"), fresh: app.freshChat });
+    app.freshChat = false;
+  }
+  if (dirty.has("sheet")) renderSheet($("#sheet"), view, app.me);
+  if (dirty.has("turns") || dirty.has("players")) {
+    renderTurns($("#turns"), view, app.me, endTurn);
+    renderTurnBar(view);
+  }
+  if (dirty.has("propose")) {
+    views.propose.render(view, app.me);
+    const waiting = (view.currentSession?.pendingActions || []).filter((p) => p.playerId === app.me).length;
+    const badge = $("#pending-count");
+    badge.hidden = waiting === 0;
+    badge.textContent = waiting ? String(waiting) : "";
+  }
+}
+
+function renderTurnBar(view) {
+  const bar = $("#turn-bar");
+  const turn = currentTurn(view);
+  if (!turn) {
+    bar.hidden = true;
+    app.lastTurnKey = null;
+    return;
+  }
+  const mine = turn.actor && turn.actor.owner === app.me;
+  const round = view.currentSession.round || 1;
+  bar.hidden = false;
+  bar.classList.toggle("yours", Boolean(mine));
+  $("#turn-text").textContent = `Round ${round} · ${mine ? "Your turn" : `${turn.actor ? turn.actor.name : "Someone"}'s turn`}${mine ? ` (${turn.actor.name})` : ""}`;
+  $("#end-turn-top").hidden = !mine;
+  const key = `${round}:${view.currentSession.turn}`;
+  if (mine && app.lastTurnKey !== null && app.lastTurnKey !== key) toast(`It's your turn: ${turn.actor.name}.`, "success");
+  app.lastTurnKey = key;
+}
+
+// -- actions -----------------------------------------------------------------------------------
+
+function explain(ack) {
+  return ack.message || ack.error || "refused";
+}
+
+async function moveToken(actorId, x, y) {
+  const pos = { x, y };
+  views.map.setOverride(actorId, pos);
+  const ack = await app.link.act({ kind: "move_token", tokenId: actorId, x, y });
+  views.map.clearOverride(actorId, pos);
+  if (ack.status === "rejected") toast(`Could not move there: ${explain(ack)}`, "error");
+  else if (ack.status === "pending") toast("The GM has to approve that move.", "info");
+}
+
+async function sendChat(text, to) {
+  const action = { kind: "chat", text };
+  if (to) action.to = to;
+  const ack = await app.link.act(action);
+  if (ack.status === "rejected") {
+    toast(`Message not sent: ${explain(ack)}`, "error");
+    return false;
+  }
+  if (ack.status === "pending") toast("Your message waits for the GM's approval.", "info");
+  return true;
+}
+
+async function roll(expr, label, to) {
+  const action = { kind: "roll", expr };
+  if (label) action.label = label;
+  if (to) action.to = to;
+  const ack = await app.link.act(action);
+  if (ack.status === "rejected") {
+    toast(`Could not roll ${expr}: ${explain(ack)}`, "error");
+    return false;
+  }
+  return true;
+}
+
+async function propose(summary, changes) {
+  const ack = await app.link.act({ kind: "propose", summary, changes });
+  if (ack.status === "rejected") toast(`The GM did not get it: ${explain(ack)}`, "error");
+  else toast("Sent to the GM.", "success");
+  return ack;
+}
+
+async function endTurn() {
+  const ack = await app.link.act({ kind: "next_turn" });
+  if (ack.status === "rejected") toast(`Could not end the turn: ${explain(ack)}`, "error");
+}
+
+function frameReceived(frame) {
+  if (frame.type === "decided") {
+    const entry = views.propose.decided(frame);
+    const text = entry.approved
+      ? `The GM approved: ${entry.summary}`
+      : `The GM rejected: ${entry.summary}${entry.reason ? ` — “${entry.reason}”` : ""}`;
+    toast(text, entry.approved ? "success" : "error", true);
+    $("#alerts").textContent = text;
+  } else if (frame.type === "error") {
+    toast(frame.message || frame.error, "error");
+  }
+}
+
+// -- tabs ------------------------------------------------------------------------------------------
+
+function selectTab(tab, focus = false) {
+  for (const other of $$("[role=tab]")) {
+    const on = other === tab;
+    other.setAttribute("aria-selected", String(on));
+    other.tabIndex = on ? 0 : -1;
+    $(`#${other.getAttribute("aria-controls")}`).hidden = !on;
+  }
+  if (focus) tab.focus();
+  if (tab.id === "tab-chat") views.chat.markRead();
+}
+
+function setupTabs() {
+  const tabs = $$("[role=tab]");
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => selectTab(tab));
+    tab.addEventListener("keydown", (event) => {
+      const index = tabs.indexOf(tab);
+      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      selectTab(tabs[(next + tabs.length) % tabs.length], true);
+    });
+  }
+}
+
+function chatVisible() {
+  return !$("#panel-chat").hidden;
+}
+
+// -- start -------------------------------------------------------------------------------------------
+
+const views = {};
+
+function saveForReload() {
+  const link = app.link;
+  if (link?.view && link.session && link.campaign && app.me) {
+    store.saveView(link.campaign, link.session, link.view);
+  }
+}
+
+function leave() {
+  const link = app.link;
+  const campaign = link.campaign;
+  link.stop();
+  store.forgetSession(campaign);
+  link.view = null;
+  link.session = null;
+  app.me = null;
+  showJoin("");
+}
+
+function start() {
+  const onNotice = (text, kind = "info", quiet = false) => toast(text, kind, quiet);
+  views.map = new MapView($("#map-panel"), { onMove: moveToken, onNotice });
+  views.chat = new ChatView($("#panel-chat"), { onSend: sendChat, onRoll: roll, onNotice });
+  views.chat.onUnread = (count) => {
+    const badge = $("#unread");
+    const show = count > 0 && !chatVisible();
+    badge.hidden = !show;
+    badge.textContent = show ? String(count) : "";
+    if (chatVisible() && count) views.chat.unread = 0;
+  };
+  views.propose = new ProposeView($("#panel-propose"), { onPropose: propose, onNotice });
+  setupTabs();
+  $("#join-form").addEventListener("submit", join);
+  $("#leave").addEventListener("click", leave);
+  $("#end-turn-top").addEventListener("click", endTurn);
+  window.addEventListener("pagehide", saveForReload);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") saveForReload();
+  });
+
+  app.link = new Link(
+    {
+      onWelcome: welcomed,
+      onPatch: patched,
+      onFrame: frameReceived,
+      onStatus: showStatus,
+      onRefused: refused,
+    },
+    { campaign: urlCampaign },
+  );
+  app.views = views;
+  window.vtt = app; // for debugging from the console and for tests
+
+  const saved = store.loadSession(urlCampaign);
+  if (saved && saved.session) {
+    app.name = saved.name || "";
+    app.me = saved.playerId;
+    const cached = store.loadView(saved.campaign, saved.session);
+    showGame();
+    $("#me-name").textContent = app.name;
+    app.link.campaign = saved.campaign;
+    if (cached) {
+      app.link.view = cached.view;
+      app.link.version = cached.version;
+      ALL.forEach((area) => app.dirty.add(area));
+      renderNow();
+    } else {
+      $("#loading").hidden = false;
+    }
+    app.link.resume(saved.session, cached ? cached.view : null, cached ? cached.version : -1);
+  } else {
+    showJoin("");
+  }
+}
+
+start();

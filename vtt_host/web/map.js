@@ -1,0 +1,357 @@
+// The map: grid, optional image, tokens; drag (mouse, pen, touch), tap-to-move and
+// arrow keys move your own tokens.
+
+import { h, hueFor, initials } from "./dom.js";
+
+const MIN_CELL = 14;
+const MAX_CELL = 120;
+const DRAG_THRESHOLD = 5;
+
+export class MapView {
+  constructor(root, { onMove, onNotice }) {
+    this.root = root;
+    this.onMove = onMove;
+    this.onNotice = onNotice;
+    this.viewport = root.querySelector(".map-viewport");
+    this.board = root.querySelector(".map-board");
+    this.image = root.querySelector(".map-image");
+    this.hint = root.querySelector(".drop-hint");
+    this.title = root.querySelector(".map-title");
+    this.empty = root.querySelector(".map-empty");
+    this.tokens = new Map(); // actorId -> element
+    this.overrides = new Map(); // actorId -> {x, y} while a move is in flight
+    this.zoom = "fit";
+    this.cell = 40;
+    this.grid = null;
+    this.view = null;
+    this.me = null;
+    this.selected = null;
+    this.drag = null;
+    this.currentActor = null;
+
+    root.querySelector("[data-zoom=in]").addEventListener("click", () => this.zoomBy(1.25));
+    root.querySelector("[data-zoom=out]").addEventListener("click", () => this.zoomBy(0.8));
+    root.querySelector("[data-zoom=fit]").addEventListener("click", () => this.setZoom("fit"));
+    root.querySelector("[data-zoom=mine]").addEventListener("click", () => this.focusMine());
+    this.board.addEventListener("pointerdown", (e) => this.pointerDown(e));
+    this.board.addEventListener("pointermove", (e) => this.pointerMove(e));
+    this.board.addEventListener("pointerup", (e) => this.pointerUp(e));
+    this.board.addEventListener("pointercancel", () => this.cancelDrag());
+    this.board.addEventListener("keydown", (e) => this.keyDown(e));
+    this.board.addEventListener("click", (e) => this.boardClick(e));
+    new ResizeObserver(() => {
+      if (this.zoom === "fit") this.layout();
+    }).observe(this.viewport);
+  }
+
+  currentMap() {
+    const id = this.view?.currentSession?.currentMapId;
+    return id ? this.view.maps?.[id] || null : null;
+  }
+
+  render(view, me) {
+    this.view = view;
+    this.me = me;
+    const map = this.currentMap();
+    this.root.classList.toggle("has-map", Boolean(map));
+    if (!map) {
+      this.title.textContent = "No map";
+      this.empty.hidden = false;
+      this.board.hidden = true;
+      this.grid = null;
+      return;
+    }
+    this.empty.hidden = true;
+    this.board.hidden = false;
+    this.title.textContent = map.name;
+    const grid = map.grid || { width: 30, height: 20, cellSize: 50 };
+    const gridChanged =
+      !this.grid || this.grid.width !== grid.width || this.grid.height !== grid.height || this.grid.cellSize !== grid.cellSize || this.mapId !== map.id;
+    this.grid = { width: grid.width, height: grid.height, cellSize: grid.cellSize || 50 };
+    this.mapId = map.id;
+    const src = map.imageAsset ? `/assets/${map.imageAsset}` : "";
+    if (this.image.dataset.src !== src) {
+      this.image.dataset.src = src;
+      if (src) this.image.src = src;
+      else this.image.removeAttribute("src");
+      this.image.hidden = !src;
+      this.board.classList.toggle("has-image", Boolean(src));
+    }
+    this.board.setAttribute("aria-label", `${map.name}: ${grid.width} by ${grid.height} squares`);
+    if (gridChanged) this.layout();
+    this.renderTokens();
+  }
+
+  layout() {
+    if (!this.grid) return;
+    let cell;
+    if (this.zoom === "fit") {
+      const width = this.viewport.clientWidth - 16;
+      const height = this.viewport.clientHeight - 16;
+      cell = Math.min(width / this.grid.width, height / this.grid.height);
+      // On a phone a whole large map would make tokens too small to touch: scroll instead.
+      const least = this.viewport.clientWidth < 600 ? 26 : MIN_CELL;
+      cell = Math.max(least, Math.min(64, Math.floor(cell)));
+    } else {
+      cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.round(this.grid.cellSize * this.zoom)));
+    }
+    if (!Number.isFinite(cell) || cell <= 0) cell = 40;
+    this.cell = cell;
+    this.board.style.setProperty("--cell", `${cell}px`);
+    this.board.style.width = `${cell * this.grid.width}px`;
+    this.board.style.height = `${cell * this.grid.height}px`;
+    this.board.classList.toggle("show-names", cell >= 30);
+    this.board.classList.toggle("tiny", cell < 22);
+  }
+
+  zoomBy(factor) {
+    const current = this.cell / this.grid.cellSize;
+    this.setZoom(current * factor);
+  }
+
+  setZoom(zoom) {
+    const viewport = this.viewport;
+    const cx = (viewport.scrollLeft + viewport.clientWidth / 2) / this.cell;
+    const cy = (viewport.scrollTop + viewport.clientHeight / 2) / this.cell;
+    this.zoom = zoom;
+    this.layout();
+    viewport.scrollLeft = cx * this.cell - viewport.clientWidth / 2;
+    viewport.scrollTop = cy * this.cell - viewport.clientHeight / 2;
+  }
+
+  focusMine() {
+    const mine = [...this.tokens.values()].find((el) => el.classList.contains("mine"));
+    if (!mine) {
+      this.onNotice("You have no token on this map.");
+      return;
+    }
+    const { x, y } = mine.dataset;
+    this.viewport.scrollTo({
+      left: (Number(x) + 0.5) * this.cell - this.viewport.clientWidth / 2,
+      top: (Number(y) + 0.5) * this.cell - this.viewport.clientHeight / 2,
+      behavior: "smooth",
+    });
+    mine.focus({ preventScroll: true });
+  }
+
+  position(actorId) {
+    return this.overrides.get(actorId) || this.view.currentSession.tokenPositions[actorId];
+  }
+
+  renderTokens() {
+    const view = this.view;
+    const positions = view.currentSession?.tokenPositions || {};
+    const initiative = view.currentSession?.initiative || [];
+    const turn = initiative[view.currentSession?.turn ?? -1];
+    this.currentActor = view.currentSession?.activeEncounterId && turn ? turn.actorId : null;
+    const seen = new Set();
+    for (const actorId of Object.keys(positions)) {
+      const actor = view.actors?.[actorId];
+      if (!actor) continue;
+      seen.add(actorId);
+      const pos = this.position(actorId);
+      let el = this.tokens.get(actorId);
+      if (!el) {
+        el = h("button.token", { type: "button", dataset: { actorId } }, h("span.disc"), h("span.name"));
+        this.tokens.set(actorId, el);
+        this.board.append(el);
+      }
+      this.updateToken(el, actor, pos);
+    }
+    for (const [actorId, el] of this.tokens) {
+      if (!seen.has(actorId)) {
+        el.remove();
+        this.tokens.delete(actorId);
+        if (this.selected === actorId) this.select(null);
+      }
+    }
+  }
+
+  updateToken(el, actor, pos) {
+    const mine = Boolean(this.me) && actor.owner === this.me;
+    const { x, y } = pos;
+    if (el.dataset.x !== String(x) || el.dataset.y !== String(y)) {
+      el.dataset.x = x;
+      el.dataset.y = y;
+      el.style.setProperty("--x", x);
+      el.style.setProperty("--y", y);
+    }
+    const label = initials(actor.name);
+    const disc = el.firstChild;
+    if (disc.textContent !== label) disc.textContent = label;
+    if (el.lastChild.textContent !== actor.name) el.lastChild.textContent = actor.name;
+    const kind = actor.owner ? "owned" : actor.type || "npc";
+    el.dataset.kind = kind;
+    if (actor.owner) el.style.setProperty("--hue", hueFor(actor.owner));
+    else el.style.removeProperty("--hue");
+    el.classList.toggle("mine", mine);
+    el.classList.toggle("current", actor.id === this.currentActor);
+    el.classList.toggle("pending", this.overrides.has(actor.id));
+    const hp = actor.hp;
+    const down = hp && hp.current <= 0;
+    el.classList.toggle("down", Boolean(down));
+    const owner = mine ? "yours" : actor.owner ? `${this.playerName(actor.owner)}'s` : actor.type;
+    const hint = mine ? ". Drag, or use the arrow keys, to move" : "";
+    el.setAttribute("aria-label", `${actor.name} (${owner}), column ${x + 1}, row ${y + 1}${hint}`);
+    el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}`;
+    if (mine) el.setAttribute("aria-pressed", String(this.selected === actor.id));
+    else el.removeAttribute("aria-pressed");
+  }
+
+  playerName(id) {
+    return this.view.players?.[id]?.name || "another player";
+  }
+
+  isMine(actorId) {
+    const actor = this.view?.actors?.[actorId];
+    return Boolean(actor && this.me && actor.owner === this.me);
+  }
+
+  cellAt(clientX, clientY) {
+    const rect = this.board.getBoundingClientRect();
+    const x = Math.floor((clientX - rect.left) / this.cell);
+    const y = Math.floor((clientY - rect.top) / this.cell);
+    return {
+      x: Math.max(0, Math.min(this.grid.width - 1, x)),
+      y: Math.max(0, Math.min(this.grid.height - 1, y)),
+      inside: x >= 0 && y >= 0 && x < this.grid.width && y < this.grid.height,
+    };
+  }
+
+  showHint(cell) {
+    if (!cell) {
+      this.hint.hidden = true;
+      return;
+    }
+    this.hint.hidden = false;
+    this.hint.style.setProperty("--x", cell.x);
+    this.hint.style.setProperty("--y", cell.y);
+  }
+
+  pointerDown(event) {
+    const el = event.target.closest(".token");
+    if (!el || !this.isMine(el.dataset.actorId)) return;
+    if (event.pointerType === "mouse" && event.button !== 0) return;
+    el.setPointerCapture(event.pointerId);
+    this.drag = {
+      el,
+      actorId: el.dataset.actorId,
+      pointerId: event.pointerId,
+      startX: event.clientX,
+      startY: event.clientY,
+      moved: false,
+    };
+  }
+
+  pointerMove(event) {
+    const drag = this.drag;
+    if (!drag || event.pointerId !== drag.pointerId) return;
+    const dx = event.clientX - drag.startX;
+    const dy = event.clientY - drag.startY;
+    if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
+    event.preventDefault();
+    if (!drag.moved) {
+      drag.moved = true;
+      drag.el.classList.add("dragging");
+      this.board.classList.add("is-dragging");
+    }
+    drag.el.style.setProperty("--dx", `${dx}px`);
+    drag.el.style.setProperty("--dy", `${dy}px`);
+    this.showHint(this.cellAt(event.clientX, event.clientY));
+  }
+
+  pointerUp(event) {
+    const drag = this.drag;
+    if (!drag || event.pointerId !== drag.pointerId) return;
+    this.drag = null;
+    if (!drag.moved) return; // a tap: the click handler selects
+    this.endDragVisuals(drag.el);
+    drag.suppressClick = true;
+    this.suppressClickUntil = performance.now() + 400;
+    const cell = this.cellAt(event.clientX, event.clientY);
+    const from = this.position(drag.actorId);
+    if (from && cell.x === from.x && cell.y === from.y) return;
+    this.lastDrop = { actorId: drag.actorId, x: cell.x, y: cell.y, at: performance.timeOrigin + performance.now() };
+    this.onMove(drag.actorId, cell.x, cell.y);
+  }
+
+  cancelDrag() {
+    if (this.drag) this.endDragVisuals(this.drag.el);
+    this.drag = null;
+  }
+
+  endDragVisuals(el) {
+    el.classList.remove("dragging");
+    el.style.removeProperty("--dx");
+    el.style.removeProperty("--dy");
+    this.board.classList.remove("is-dragging");
+    this.showHint(null);
+  }
+
+  boardClick(event) {
+    if (this.suppressClickUntil && performance.now() < this.suppressClickUntil) return;
+    const el = event.target.closest(".token");
+    if (el) {
+      if (this.isMine(el.dataset.actorId)) {
+        this.select(this.selected === el.dataset.actorId ? null : el.dataset.actorId);
+      } else if (this.selected) {
+        this.moveSelectedTo(event);
+      }
+      return;
+    }
+    if (this.selected) this.moveSelectedTo(event);
+  }
+
+  moveSelectedTo(event) {
+    const cell = this.cellAt(event.clientX, event.clientY);
+    if (!cell.inside) return;
+    const actorId = this.selected;
+    this.select(null);
+    const from = this.position(actorId);
+    if (from && from.x === cell.x && from.y === cell.y) return;
+    this.onMove(actorId, cell.x, cell.y);
+  }
+
+  select(actorId) {
+    this.selected = actorId;
+    this.board.classList.toggle("has-selection", Boolean(actorId));
+    for (const [id, el] of this.tokens) {
+      el.classList.toggle("selected", id === actorId);
+      if (this.isMine(id)) el.setAttribute("aria-pressed", String(id === actorId));
+    }
+    if (actorId) {
+      const name = this.view.actors[actorId]?.name || "token";
+      this.onNotice(`${name} selected: tap a square to move there.`, "info", true);
+    }
+  }
+
+  keyDown(event) {
+    const el = event.target.closest?.(".token");
+    if (event.key === "Escape") {
+      this.select(null);
+      return;
+    }
+    if (!el || !this.isMine(el.dataset.actorId)) return;
+    const steps = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    const step = steps[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const from = this.position(el.dataset.actorId);
+    const x = Math.max(0, Math.min(this.grid.width - 1, from.x + step[0]));
+    const y = Math.max(0, Math.min(this.grid.height - 1, from.y + step[1]));
+    if (x !== from.x || y !== from.y) this.onMove(el.dataset.actorId, x, y);
+  }
+
+  // Optimistic moves: shown at once, dropped when the ack arrives (applied: the view
+  // already has it; rejected: the token goes back).
+  setOverride(actorId, pos) {
+    this.overrides.set(actorId, pos);
+    if (this.view && this.grid) this.renderTokens();
+  }
+
+  clearOverride(actorId, pos) {
+    if (this.overrides.get(actorId) !== pos) return; // a later move is still in flight
+    this.overrides.delete(actorId);
+    if (this.view && this.grid) this.renderTokens();
+  }
+}
