@@ -341,9 +341,41 @@ def load(conn: sqlite3.Connection, campaign_id: str) -> LoadedCampaign:
     return loaded
 
 
-def verify(conn: sqlite3.Connection, campaign_id: str) -> None:
-    """Check the snapshot and journal checksums without parsing anything (start-up check)."""
+def verify(conn: sqlite3.Connection, campaign_id: str) -> int | None:
+    """Check every checksum without parsing anything (the start-up check).
+
+    Raises CorruptCampaign when the state cannot be rebuilt. Rows behind the snapshot
+    (kept for undo, conflict checks and resume) do not hold the state: for those, the
+    newest damaged version is returned so the caller can drop them and report it.
+    """
     _read_verified(conn, campaign_id, decode=False)
+    with read_transaction(conn):
+        snapshot_version = conn.execute(
+            "SELECT snapshot_version FROM campaigns WHERE id = ?", (campaign_id,)
+        ).fetchone()[0]
+        old_rows = conn.execute(
+            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version <= ?"
+            " ORDER BY version",
+            (campaign_id, snapshot_version),
+        ).fetchall()
+    damaged = None
+    for row in old_rows:
+        try:
+            _check_row(campaign_id, row)
+        except (ValueError, TypeError):
+            damaged = row[0]
+    return damaged
+
+
+def drop_journal_through(conn: sqlite3.Connection, campaign_id: str, version: int) -> int:
+    """Forget rows up to ``version`` (all behind the snapshot); returns how many."""
+    with write_transaction(conn):
+        return int(
+            conn.execute(
+                "DELETE FROM journal WHERE campaign_id = ? AND version <= ?",
+                (campaign_id, version),
+            ).rowcount
+        )
 
 
 def _read_verified(

@@ -95,19 +95,32 @@ async def open_store_with_recovery(
         return await recovery.after_lost_wal(exc)
     except DatabaseDamaged as exc:
         return await recovery.after_damaged_database(exc)
-    reports = [await recovery.repair_campaign(store, exc) for exc in await _verify_campaigns(store)]
+    problems, reports = await _verify_campaigns(store)
+    reports += [await recovery.repair_campaign(store, exc) for exc in problems]
     return store, reports
 
 
-async def _verify_campaigns(store: Store) -> list[CorruptCampaign]:
-    problems = []
+async def _verify_campaigns(store: Store) -> tuple[list[CorruptCampaign], list[RecoveryReport]]:
+    """Damaged campaigns, and reports of damage repaired on the spot (old journal rows)."""
+    problems: list[CorruptCampaign] = []
+    reports: list[RecoveryReport] = []
     for info in await store.list_campaigns():
         try:
-            await store.verify(info.id)
+            dropped_through = await store.verify(info.id)
         except CorruptCampaign as exc:
             logger.error("%s", exc)
             problems.append(exc)
-    return problems
+            continue
+        if dropped_through is not None:
+            problem = (
+                f"journal rows up to version {dropped_through}, kept behind the snapshot for "
+                "undo and resume, were damaged and have been dropped"
+            )
+            logger.warning("campaign %s: %s", info.id, problem)
+            reports.append(
+                RecoveryReport(info.id, problem, info.version, "database", None, None, None, None)
+            )
+    return problems, reports
 
 
 class _Recovery:

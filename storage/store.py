@@ -196,10 +196,17 @@ class Store:
         self._check_open()
         return await self._reader.call(lambda c: q.load(c, campaign_id))
 
-    async def verify(self, campaign_id: str) -> None:
-        """Check every checksum of a campaign without parsing it; CorruptCampaign if damaged."""
+    async def verify(self, campaign_id: str) -> int | None:
+        """Check every checksum of a campaign without parsing it; CorruptCampaign if damaged.
+
+        Damaged rows behind the snapshot do not hold the state; they (and the older rows)
+        are dropped and the newest dropped version is returned, for the caller to report.
+        """
         self._check_open()
-        await self._reader.call(lambda c: q.verify(c, campaign_id))
+        damaged: int | None = await self._reader.call(lambda c: q.verify(c, campaign_id))
+        if damaged is not None:
+            await self._writer.call(lambda c: q.drop_journal_through(c, campaign_id, damaged))
+        return damaged
 
     async def records_since(self, campaign_id: str, version: int) -> list[JournalRecord] | None:
         """Records after `version`, or None when the journal no longer reaches back."""

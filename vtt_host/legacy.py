@@ -69,7 +69,7 @@ ALIASES: Final = {
 EXTENSIONS: Final = (".json", ".jsonl", ".ndjson")
 INTERNAL_FIELDS: Final = frozenset({"__v", "_id", "id", "campaignId", "campaign"})
 NAME_MAX, TEXT_MAX, ID_MAX = 200, 20_000, 64
-_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:-]")
+_ID_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 _INT_IN_TEXT = re.compile(r"-?\d+")
 
 
@@ -398,6 +398,8 @@ class _Ids:
                 f"{where}: {self.kind} id {raw!r} is used twice (also at {self.where[raw]})"
             )
         safe = _ID_CHARS.sub("_", raw)
+        if safe.startswith("."):
+            safe = "_" + safe[1:]
         if len(safe) > ID_MAX or safe in self.used:
             safe = f"{safe[: ID_MAX - 9]}-{_hash(raw)}"
         self.by_raw[raw] = safe

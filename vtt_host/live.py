@@ -67,8 +67,9 @@ class LiveCampaign:
         self._checkpoint_version = checkpoint_version
         self._durable_version = int(state["version"])
         self._last_durable_at: float | None = None
-        self._last_backup_at: float | None = None
-        self._last_backup_version: int | None = None
+        newest = next(iter(backups.list(self.manager.campaign_id)), None)
+        self._last_backup_at: float | None = newest.time.timestamp() if newest else None
+        self._last_backup_version: int | None = newest.version if newest else None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -97,8 +98,12 @@ class LiveCampaign:
             self._task = asyncio.create_task(self._maintain(), name=f"maintain {self.id}")
 
     async def _journal(self, record: JournalRecord) -> None:
-        await self._store.append(self.id, record)
-        self._encoder.touched(record.ops)
+        try:
+            await self._store.append(self.id, record)
+        finally:
+            # Also on failure: the manager then rolls the change back, and a checkpoint
+            # may already have encoded the unsaved value.
+            self._encoder.touched(record.ops)
         self._durable_version = record.version
         self._last_durable_at = time.time()
         if record.version - self._checkpoint_version >= CHECKPOINT_EVERY_OPS:

@@ -20,7 +20,10 @@ SCHEMA_VERSION: Final = 1
 CHANGE_LOG_LIMIT = 200
 CHAT_HISTORY_LIMIT = 500
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Id = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+]
+"""Letters, digits, ``_ - .`` (not first): safe as a file name, a URL part and a key."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

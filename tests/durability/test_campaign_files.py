@@ -182,29 +182,24 @@ async def test_restore_at_a_time_picks_the_newest_backup_at_or_before_it(
     assert "no backup" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema.Id accepts ':' (and a leading '.') but BackupSet refuses such ids as "
-    "folder names, so the imported campaign is never backed up (close only logs it)",
-)
-async def test_imported_campaign_with_a_colon_in_its_id_is_still_backed_up(
-    tmp_path: Path,
+async def test_campaign_file_whose_id_is_not_a_safe_name_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    state = initial_state("c:1")
+    """Ids become backup folder names: one that could not be backed up never gets in."""
+    state = initial_state()
+    state["id"] = "c:1"
     path = tmp_path / "colon.vttcampaign"
     write_campaign_file(
         path, json.dumps(state).encode(), campaign_id="c:1", name="Colon", version=0,
         schema_version=SCHEMA_VERSION, assets={},
     )  # fmt: skip
-    library = await Library.open(tmp_path / "host")
-    try:
-        imported = await library.import_file(path)
-        assert imported.campaign_id == "c:1"
-        await apply_script((await library.open_campaign(imported.campaign_id)).manager, 3)
-        backup = await library.backup_now(imported.campaign_id)
-        assert backup.version == 3
-    finally:
-        await library.close()
+    data_dir = tmp_path / "host"
+    assert await run_cli("import", path, "--data-dir", data_dir) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "id" in err
+    assert await run_cli("list", "--data-dir", data_dir) == 0
+    assert capsys.readouterr().out == ""
 
 
 # --- hostile files ----------------------------------------------------------------------

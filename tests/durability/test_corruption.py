@@ -226,11 +226,6 @@ async def test_cli_says_what_it_recovered_on_stderr(
     assert "recovered" not in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recovery verifies only the journal rows after the snapshot; the rows kept "
-    "behind it for undo, conflict checks and resume are never checked at start-up",
-)
 async def test_damaged_journal_row_behind_the_checkpoint_is_reported_at_start(
     tmp_path: Path,
 ) -> None:

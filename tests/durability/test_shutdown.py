@@ -68,12 +68,6 @@ async def test_reopening_without_changes_replays_nothing(tmp_path: Path) -> None
         await last.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiveCampaign starts with _last_backup_version=None, so every close (and the "
-    "periodic backup) after a reopen writes a duplicate backup of an unchanged campaign, "
-    "and rotation then deletes the older, different versions",
-)
 async def test_opening_and_closing_without_changes_never_rotates_older_backups_away(
     tmp_path: Path,
 ) -> None:
