@@ -10,15 +10,18 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from storage import StorageError
+from vtt_host.discovery import browse
 from vtt_host.errors import VttError
 from vtt_host.library import Library
 from vtt_host.schema import json_schema
+from vtt_host.serving import ServeOptions, ServingSession
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -201,6 +204,60 @@ def _parse_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _serve_options(args: argparse.Namespace) -> ServeOptions:
+    return ServeOptions(
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        campaign=args.campaign,
+        demo=args.demo,
+    )
+
+
+async def _until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM (the host then shuts down cleanly)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    session = await ServingSession.start(_serve_options(args))
+    try:
+        for report in session.library.recovery_reports:
+            print(f"recovered: {report}", file=sys.stderr)
+        if getattr(args, "headless", False):
+            print(json.dumps(session.ready_event()), flush=True)
+        else:
+            print(
+                f"Serving {session.campaign.name!r}\n"
+                f"  players join at: {session.join_link}\n"
+                f"  join code:       {session.join_code}\n"
+                f"  {session.announcer.status}\n"
+                "Press Ctrl+C to stop (the campaign is saved and backed up).",
+                flush=True,
+            )
+        await _until_stopped()
+    finally:
+        await session.close()
+    return EXIT_OK
+
+
+async def _discover(args: argparse.Namespace) -> int:
+    hosts, status = await browse(args.timeout)
+    for found in hosts:
+        print(f"{found.url}\t{found.campaign}\t{found.name}")
+    print(status, file=sys.stderr)
+    return EXIT_OK
+
+
 async def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(json_schema(), indent=2, sort_keys=True))
     return EXIT_OK
@@ -215,6 +272,9 @@ COMMANDS: dict[str, Command] = {
     "backups": _backups,
     "restore": _restore,
     "schema": _schema,
+    "serve": _serve,
+    "run": _serve,
+    "discover": _discover,
 }
 
 

@@ -1,0 +1,141 @@
+"""Serving a campaign: the library, the network host and the LAN announcement together.
+
+Both ``vtt-host serve`` and the GM app start a ``ServingSession`` and close it the same
+way: stop taking players, stop announcing, then close the library (final checkpoint and
+backup of every open campaign).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from vtt_host.demo import DEMO_NAME
+from vtt_host.discovery import Announcer
+from vtt_host.library import Library, LibraryError
+from vtt_host.live import LiveCampaign
+from vtt_host.server import Host, HostLimits
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    data_dir: Path | None = None
+    host: str = "0.0.0.0"
+    port: int = 8765
+    public_url: str | None = None
+    campaign: str | None = None
+    demo: bool = False
+    announce: bool = True
+
+
+async def choose_campaign(library: Library, options: ServeOptions) -> tuple[str, bool]:
+    """(campaign id, created?) for the options: named, the demo, or the latest played."""
+    if options.campaign:
+        found = await library.find(options.campaign)
+        if found is not None:
+            return found.id, False
+        return await library.create(options.campaign, demo=options.demo), True
+    campaigns = await library.campaigns()
+    if options.demo:
+        demo = next((info for info in campaigns if info.name == DEMO_NAME), None)
+        if demo is not None:
+            return demo.id, False
+        return await library.create(DEMO_NAME, demo=True), True
+    if not campaigns:
+        return await library.create(DEMO_NAME, demo=True), True
+    latest = max(campaigns, key=lambda info: info.updated_at_ms)
+    return latest.id, False
+
+
+class ServingSession:
+    """One campaign served to players. Use ``await ServingSession.start(options)``."""
+
+    def __init__(
+        self, options: ServeOptions, library: Library, live: LiveCampaign, host: Host
+    ) -> None:
+        self.options = options
+        self.library = library
+        self.campaign = live
+        self.host = host
+        self.announcer = Announcer()
+        self._closed = False
+
+    @classmethod
+    async def start(
+        cls, options: ServeOptions, *, limits: HostLimits | None = None
+    ) -> ServingSession:
+        library = await Library.open(options.data_dir)
+        try:
+            campaign_id, created = await choose_campaign(library, options)
+            if created:
+                logger.info("created campaign %s", campaign_id)
+            live = await library.open_campaign(campaign_id)
+            host = Host(
+                host=options.host,
+                port=options.port,
+                assets=library.assets,
+                open_campaign=None,
+                limits=limits,
+            )
+            await host.add_campaign(live)
+            await host.start()
+        except BaseException:
+            await library.close()
+            raise
+        session = cls(options, library, live, host)
+        if options.announce:
+            await session.announcer.start(
+                port=host.port, campaign_name=live.name, campaign_id=live.id
+            )
+        return session
+
+    @property
+    def join_code(self) -> str:
+        return self.host.join_code(self.campaign.id)
+
+    @property
+    def gm_token(self) -> str:
+        return self.host.gm_token(self.campaign.id)
+
+    @property
+    def http_url(self) -> str:
+        """Where players open the client: the public URL if one was given."""
+        if self.options.public_url:
+            return self.options.public_url.rstrip("/") + "/"
+        return self.host.local_http_url
+
+    @property
+    def join_link(self) -> str:
+        return f"{self.http_url}?code={quote(self.join_code)}"
+
+    def ready_event(self) -> dict[str, Any]:
+        """The ``ready`` line of PROTOCOL.md "Headless start" (plus the join link)."""
+        return {
+            "event": "ready",
+            "url": self.host.local_url,
+            "http": self.host.local_http_url,
+            "campaign": self.campaign.id,
+            "joinCode": self.join_code,
+            "gmToken": self.gm_token,
+            "joinLink": self.join_link,
+            "announcement": self.announcer.status,
+        }
+
+    async def close(self) -> None:
+        """Players are told the host is going, then everything is saved. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.host.close()
+            await self.announcer.close()
+        finally:
+            await self.library.close()
+
+
+__all__ = ["LibraryError", "ServeOptions", "ServingSession", "choose_campaign"]
