@@ -1,0 +1,360 @@
+"""The GM's desktop app: a Textual interface over one GmSession, in one event loop.
+
+``run(...)`` is the program's entry point (``vtt-host run`` calls it). The app opens
+the library, opens the last campaign (or creates the sample one with --demo, or asks),
+starts the network host in the same loop, and on quit or SIGTERM closes the host and
+then the library, which writes a final checkpoint and a "shutdown" backup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import sys
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.commands import TableCommands
+from tui.config import AppConfig
+from tui.messages import CampaignOpened, WorkDone, WorkFailed
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.file_path import FileChoice, FilePathScreen
+from tui.screens.main import MainScreen
+from tui.screens.new_campaign import NewCampaign, NewCampaignScreen
+from tui.screens.pick import PickScreen
+from tui.screens.welcome import FirstStep, WelcomeScreen
+from tui.session import GmSession, NoCampaign
+from vtt_host.errors import VttError
+
+logger = logging.getLogger(__name__)
+
+LOG_FILE = "gm-app.log"
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+CAMPAIGN_FILE_SUFFIX = ".vttcampaign"
+
+
+class GmApp(App[None]):
+    """The game master's table. ``ready`` turns True once a campaign is on screen."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vtt-host"
+    COMMANDS = App.COMMANDS | {TableCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "open_campaign", "Open", show=False),
+        Binding("f3", "new_campaign", "New", show=False),
+        Binding("f4", "export_campaign", "Export", show=False),
+        Binding("f5", "import_campaign", "Import", show=False),
+        Binding("f6", "backup", "Back up", show=False),
+        Binding("f7", "restore", "Restore", show=False),
+    ]
+
+    def __init__(self, config: AppConfig | None = None, *, session: GmSession | None = None):
+        super().__init__()
+        self.config = config or AppConfig()
+        self.session = session or GmSession(self.config)
+        self.ready = False
+        self._main = MainScreen()
+        self._quitting = False
+
+    def get_default_screen(self) -> Screen[None]:
+        return self._main
+
+    def on_mount(self) -> None:
+        self.set_interval(self.config.refresh_interval_s, self._tick)
+        if self.config.handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in SHUTDOWN_SIGNALS:
+                loop.add_signal_handler(signum, self._on_signal)
+        self.boot()
+
+    def _on_signal(self) -> None:
+        self.call_later(self.action_quit)
+
+    def _tick(self) -> None:
+        """Apply everything published since the last tick, in one batch."""
+        if self._quitting or self.session.campaign is None:
+            return
+        batch = self.session.drain()
+        if batch:
+            self._main.apply(batch)
+        self._main.show_status()
+
+    # -- starting --------------------------------------------------------------------
+
+    @work(exclusive=True, group="boot")
+    async def boot(self) -> None:
+        """Open the library and a campaign, then start serving players."""
+        try:
+            library = await self.session.open_library()
+        except Exception as error:
+            logger.exception("could not open the campaign library")
+            self.notify(f"Could not open the campaign library: {error}", severity="error")
+            return
+        self._log_to_file(library.data_dir / LOG_FILE)
+        for report in library.recovery_reports:
+            self.notify(str(report), title="Recovered from a backup", severity="warning")
+        try:
+            campaign_id = await self.session.startup_campaign()
+        except VttError as error:
+            self.notify(str(error), severity="error")
+            campaign_id = None
+        if campaign_id is None:
+            campaign_id = await self._first_campaign()
+            if campaign_id is None:
+                await self.action_quit()
+                return
+        await self._open(campaign_id)
+        try:
+            await self.session.start_host()
+        except OSError as error:
+            self.notify(
+                f"Cannot listen on port {self.config.port} ({error.strerror}); players "
+                "cannot join. Quit and start again with another --port.",
+                title="Not serving",
+                severity="error",
+                timeout=30,
+            )
+        self._main.apply([])
+        self.ready = True
+
+    async def _first_campaign(self) -> str | None:
+        """Ask what to do in an empty library; None when the GM quits."""
+        library = self.session.lib
+        while True:
+            step = await self.push_screen_wait(WelcomeScreen())
+            if step is FirstStep.QUIT:
+                return None
+            if step is FirstStep.DEMO:
+                return await library.create("", demo=True)
+            if step is FirstStep.CREATE:
+                new = await self.push_screen_wait(NewCampaignScreen())
+                if new is not None:
+                    return await library.create(new.name, demo=new.demo)
+            if step is FirstStep.IMPORT:
+                choice = await self.push_screen_wait(
+                    FilePathScreen("Import a campaign file", importing=True)
+                )
+                if choice is not None:
+                    try:
+                        return (await library.import_file(choice.path)).campaign_id
+                    except (VttError, OSError) as error:
+                        self.notify(f"Could not import: {error}", severity="error")
+                    except Exception as error:
+                        logger.exception("import of %s failed", choice.path)
+                        self.notify(f"Could not import: {error}", severity="error")
+
+    async def _open(self, campaign_id: str) -> None:
+        live = await self.session.open(campaign_id)
+        self.post_message(CampaignOpened(live.id, live.name))
+
+    def on_campaign_opened(self, message: CampaignOpened) -> None:
+        self.title = message.name
+        self.sub_title = "GM"
+        self._main.reset()
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.notify(message.text)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.notify(message.text, severity="error", timeout=15)
+
+    # -- campaigns -------------------------------------------------------------------
+
+    def action_new_campaign(self) -> None:
+        def create(new: NewCampaign | None) -> None:
+            if new is not None:
+                self._create(new)
+
+        self.push_screen(NewCampaignScreen(), create)
+
+    @work(exclusive=True, group="campaigns")
+    async def _create(self, new: NewCampaign) -> None:
+        try:
+            campaign_id = await self.session.lib.create(new.name, demo=new.demo)
+            await self._open(campaign_id)
+        except (VttError, NoCampaign) as error:
+            self.post_message(WorkFailed(f"Could not create the campaign: {error}"))
+
+    @work(exclusive=True, group="campaigns")
+    async def action_open_campaign(self) -> None:
+        try:
+            campaigns = await self.session.lib.campaigns()
+        except NoCampaign as error:
+            self.post_message(WorkFailed(str(error)))
+            return
+        current = self.session.campaign.id if self.session.campaign else None
+        choices = [
+            (info.id, f"{info.name} (v{info.version}){'  ← open' if info.id == current else ''}")
+            for info in sorted(campaigns, key=lambda info: info.name.casefold())
+        ]
+        chosen = await self.push_screen_wait(PickScreen("Open which campaign?", choices))
+        if chosen is not None and chosen != current:
+            await self._open(chosen)
+            self.post_message(WorkDone("Campaign opened; its players can join with its code."))
+
+    def action_export_campaign(self) -> None:
+        if self.session.campaign is None:
+            self.notify("Open a campaign first.", severity="warning")
+            return
+        name = re.sub(r"[^A-Za-z0-9]+", "-", self.session.campaign.name).strip("-").lower()
+        default = str(Path.home() / f"{name or 'campaign'}{CAMPAIGN_FILE_SUFFIX}")
+
+        def export(choice: FileChoice | None) -> None:
+            if choice is not None:
+                self._export(choice.path)
+
+        self.push_screen(FilePathScreen("Export the campaign to", default=default), export)
+
+    @work(exclusive=True, group="files")
+    async def _export(self, path: Path) -> None:
+        try:
+            written = await self.session.export(path)
+        except (VttError, OSError, NoCampaign) as error:
+            self.post_message(WorkFailed(f"Could not export: {error}"))
+            return
+        self.post_message(WorkDone(f"Exported to {written}"))
+
+    def action_import_campaign(self) -> None:
+        def import_(choice: FileChoice | None) -> None:
+            if choice is not None:
+                self._import(choice)
+
+        self.push_screen(FilePathScreen("Import a campaign file", importing=True), import_)
+
+    @work(exclusive=True, group="files")
+    async def _import(self, choice: FileChoice) -> None:
+        try:
+            imported = await self.session.import_file(choice.path, replace=choice.replace)
+        except (VttError, OSError, NoCampaign) as error:
+            self.post_message(WorkFailed(f"Could not import: {error}"))
+            return
+        except Exception as error:
+            logger.exception("import of %s failed", choice.path)
+            self.post_message(WorkFailed(f"Could not import: {error}"))
+            return
+        if self.session.campaign is not None and imported.campaign_id == self.session.campaign.id:
+            self.post_message(CampaignOpened(imported.campaign_id, imported.name))
+        how = "replaced" if imported.replaced else "imported"
+        self.post_message(WorkDone(f"{imported.name} {how} (v{imported.version})"))
+
+    @work(exclusive=True, group="files")
+    async def action_backup(self) -> None:
+        try:
+            path = await self.session.backup_now()
+        except (VttError, OSError, NoCampaign) as error:
+            self.post_message(WorkFailed(f"Could not back up: {error}"))
+            return
+        self.post_message(WorkDone(f"Backed up to {path}"))
+
+    @work(exclusive=True, group="files")
+    async def action_restore(self) -> None:
+        live = self.session.campaign
+        if live is None:
+            self.post_message(WorkFailed("Open a campaign first."))
+            return
+        backups = sorted(self.session.lib.list_backups(live.id), key=lambda b: b.time)
+        choices = [
+            (
+                str(index),
+                f"{backup.time:%Y-%m-%d %H:%M:%S} UTC · v{backup.version} · "
+                f"{backup.reason or 'unknown'}",
+            )
+            for index, backup in enumerate(reversed(backups))
+        ]
+        chosen = await self.push_screen_wait(PickScreen(f"Restore {live.name} from", choices))
+        if chosen is None:
+            return
+        backup = list(reversed(backups))[int(chosen)]
+        question = (
+            f"Replace {live.name} with its v{backup.version} backup of "
+            f"{backup.time:%H:%M:%S}? The current state is backed up first."
+        )
+        if not await self.push_screen_wait(ConfirmScreen(question, yes="Restore")):
+            return
+        try:
+            restored = await self.session.restore(live.id, backup.time)
+        except (VttError, OSError, NoCampaign) as error:
+            self.post_message(WorkFailed(f"Could not restore: {error}"))
+            return
+        self.post_message(CampaignOpened(restored.campaign_id, restored.name))
+        self.post_message(WorkDone(f"Restored {restored.name} (now v{restored.version})"))
+
+    # -- stopping --------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Stop serving, checkpoint and back up, then exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.notify("Saving and backing up…", timeout=30)
+        try:
+            await self.session.close()
+        except Exception:
+            logger.exception("the campaign could not be closed cleanly")
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
+    def _log_to_file(self, path: Path) -> None:
+        """Log warnings to a file: anything written to the terminal would garble the UI."""
+        root = logging.getLogger()
+        if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+            return
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+def run(
+    data_dir: Path | None = None,
+    host: str = "0.0.0.0",
+    port: int = 8765,
+    public_url: str | None = None,
+    campaign: str | None = None,
+    demo: bool = False,
+) -> int:
+    """Run the GM app until the GM quits (or SIGTERM); returns the exit status."""
+    config = AppConfig(
+        data_dir=data_dir,
+        campaign=campaign,
+        demo=demo,
+        host=host,
+        port=port,
+        public_url=public_url,
+        handle_signals=True,
+    )
+    return asyncio.run(_run(config))
+
+
+async def _run(config: AppConfig) -> int:
+    app = GmApp(config)
+    muted = _mute_terminal_logging()
+    try:
+        await app.run_async()
+    finally:
+        await app.session.close()
+        logging.getLogger().handlers.extend(muted)
+    return app.return_code or 0
+
+
+def _mute_terminal_logging() -> list[logging.Handler]:
+    """Take stream handlers off the root logger while the UI owns the terminal."""
+    root = logging.getLogger()
+    muted = [
+        handler
+        for handler in root.handlers
+        if isinstance(handler, logging.StreamHandler)
+        and getattr(handler, "stream", None) in (sys.stderr, sys.stdout)
+    ]
+    for handler in muted:
+        root.removeHandler(handler)
+    return muted

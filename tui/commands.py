@@ -1,0 +1,94 @@
+"""The command palette: every action of the app, findable by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    title: str
+    help: str
+    action: str
+    """An action string run on the screen the palette was opened from (``app.`` for the app)."""
+
+
+COMMANDS: tuple[Command, ...] = (
+    # approval queue
+    Command("Approve proposal", "Apply the selected proposal as proposed", "approve"),
+    Command(
+        "Edit and approve proposal", "Edit the proposal's JSON Patch, then apply it", "edit_approve"
+    ),
+    Command("Reject proposal", "Refuse the selected proposal, with a reason", "reject"),
+    # initiative
+    Command("Next turn", "Advance the initiative to the next combatant", "next_turn"),
+    Command("Previous turn", "Go back one turn", "prev_turn"),
+    Command("Roll initiative", "Roll for every combatant without a value", "roll_initiative"),
+    Command("Add combatant", "Add an actor to the running encounter", "add_combatant"),
+    Command(
+        "Remove combatant", "Take the selected combatant out of the encounter", "remove_combatant"
+    ),
+    Command(
+        "Edit HP and conditions",
+        "Change the selected combatant's HP and conditions",
+        "edit_combatant",
+    ),
+    Command("Start encounter", "Start one of the campaign's encounters", "start_encounter"),
+    Command("End encounter", "End the running encounter", "end_encounter"),
+    # players
+    Command("Copy join link", "Copy the link players open to join", "copy_link"),
+    Command("Rotate join code", "Make a new join code; the old one stops working", "rotate_code"),
+    Command("Kick player", "Disconnect the selected player and void their sessions", "kick"),
+    Command("Give actor to player", "Assign an actor to the selected player", "assign_actor"),
+    Command("Whisper to player", "Write a whisper to the selected player", "whisper"),
+    # chat and map
+    Command("Say in chat", "Write to the whole table", "chat"),
+    Command("Roll dice", "Roll dice in the chat (e.g. 2d20kh1+5)", "roll_dice"),
+    Command(
+        "Hide or reveal token",
+        "Hide the selected map token from players, or reveal it",
+        "toggle_hidden",
+    ),
+    Command("Undo", "Take back the last GM change", "undo"),
+    # panels
+    Command("Show approval queue", "Go to the approval queue", "show_tab('queue')"),
+    Command("Show initiative", "Go to the initiative tracker", "show_tab('initiative')"),
+    Command("Show players", "Go to players and join details", "show_tab('players')"),
+    Command("Show chat and log", "Go to chat and the change log", "show_tab('chat')"),
+    Command("Show map", "Go to the map", "show_tab('map')"),
+    # campaigns
+    Command("New campaign", "Create a campaign and open it", "app.new_campaign"),
+    Command("Open campaign", "Switch to another campaign", "app.open_campaign"),
+    Command("Export campaign", "Write the campaign to a .vttcampaign file", "app.export_campaign"),
+    Command("Import campaign", "Read a .vttcampaign file", "app.import_campaign"),
+    Command("Back up now", "Write a backup of the campaign now", "app.backup"),
+    Command("Restore from backup", "Replace the campaign with one of its backups", "app.restore"),
+    Command("Quit", "Save, back up and stop serving players", "app.quit"),
+)
+
+
+class TableCommands(Provider):
+    """Offers ``COMMANDS``; each runs on the screen the palette was opened over."""
+
+    async def discover(self) -> Hits:
+        for command in COMMANDS:
+            yield DiscoveryHit(command.title, self._runner(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in COMMANDS:
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    self._runner(command),
+                    text=command.title,
+                    help=command.help,
+                )
+
+    def _runner(self, command: Command) -> partial[object]:
+        return partial(self.app.run_action, command.action, self.screen)

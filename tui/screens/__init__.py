@@ -1,0 +1,1 @@
+"""The GM app's screens, one per module."""

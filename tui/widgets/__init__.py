@@ -1,0 +1,1 @@
+"""The GM app's widgets, one per module."""

@@ -1,0 +1,42 @@
+"""Chat with the table: the log plus a line to talk, whisper (/w) and roll (/r)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input
+
+from tui.widgets.chat_log import ChatLog
+
+CHAT_HINT = "Say something · /w Name text to whisper · /r 2d20kh1+5 label to roll"
+
+
+class ChatPanel(Vertical):
+    """Posts ``ChatPanel.Said`` with what the GM typed; the screen sends it."""
+
+    BINDINGS = [Binding("escape", "screen.focus_tabs", "Back", show=False)]
+
+    class Said(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield ChatLog(id="chat-log")
+        yield Input(placeholder=CHAT_HINT, id="chat-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if text:
+            self.post_message(self.Said(text))
+        event.input.value = ""
+
+    def prefill(self, text: str) -> None:
+        """Focus the input with ``text`` typed (``/w Alice ``, ``/r ``)."""
+        field = self.query_one("#chat-input", Input)
+        field.value = text
+        field.cursor_position = len(text)
+        field.focus()
