@@ -20,6 +20,8 @@ class AppConfig:
     public_url: str | None = None
     serve: bool = True
     """False runs the table without a network host (previews, snapshot tests)."""
+    announce: bool = True
+    """Announce the campaign on the LAN with zeroconf (``vtt-host discover`` finds it)."""
     lan_address: str | None = None
     """The address shown in the join link; found from the routing table when None."""
     # process

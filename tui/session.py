@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from tui.config import AppConfig
 from vtt_host.actions import GM_CALLER
+from vtt_host.discovery import Announcer
 from vtt_host.library import Imported, Library
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
@@ -65,6 +66,7 @@ class GmSession:
         self._unsubscribe: Callable[[], None] | None = None
         self._bound_port: int | None = None
         self._lan_address = config.lan_address
+        self._announcer: Announcer | None = None
         self._closed = False
 
     # -- reading ---------------------------------------------------------------------
@@ -130,6 +132,7 @@ class GmSession:
         self._served[live.id] = live
         if self.host is not None:
             await self.host.add_campaign(live)
+            await self._announce()
         self._save_settings(lastCampaign=live.id)
         return live
 
@@ -144,17 +147,43 @@ class GmSession:
         await host.start()
         self.host = host
         self._bound_port = host.port
+        await self._announce()
+
+    async def _announce(self) -> None:
+        """Announce the campaign on screen on the LAN (zeroconf), replacing any earlier one."""
+        if not self.config.announce or self.host is None or self.campaign is None:
+            return
+        if self._announcer is not None:
+            await self._announcer.close()
+        self._announcer = Announcer()
+        await self._announcer.start(
+            port=self.host.port, campaign_name=self.campaign.name, campaign_id=self.campaign.id
+        )
 
     async def _stop_host(self) -> None:
         host, self.host = self.host, None
-        if host is not None:
-            await host.close()
+        announcer, self._announcer = self._announcer, None
+        try:
+            if host is not None:
+                await host.close()
+        finally:
+            if announcer is not None:
+                await announcer.close()
 
     # -- the network -----------------------------------------------------------------
 
     @property
     def serving(self) -> bool:
         return self.host is not None and self.campaign is not None
+
+    @property
+    def announced(self) -> bool:
+        """Whether the LAN announcement (zeroconf) is up."""
+        return self._announcer is not None and self._announcer.status.startswith("announced")
+
+    @property
+    def announcement(self) -> str:
+        return self._announcer.status if self._announcer is not None else "not announced"
 
     def join_code(self) -> str | None:
         if self.host is None or self.campaign is None:

@@ -147,6 +147,7 @@ class MainScreen(Screen[None]):
             last_backup_at=status.last_backup_at,
             last_backup_version=status.last_backup_version,
             lan=self.session.lan_endpoint(),
+            announced=self.session.announced,
             players_connected=len(state["currentSession"]["connectedPlayers"]),
             players_known=len(state["players"]),
         )

@@ -19,6 +19,7 @@ class StatusInfo:
     last_backup_at: float | None
     last_backup_version: int | None
     lan: str | None
+    announced: bool
     players_connected: int
     players_known: int
 
@@ -45,7 +46,13 @@ class StatusBar(Widget):
             f"v{info.version}",
             f"saved v{info.durable_version} {clock_time(info.last_durable_at)}",
             backup,
-            f"LAN {info.lan}" if info.lan else "not serving",
+            _network(info),
             f"players {info.players_connected}/{info.players_known}",
         ]
         return Text(" │ ".join(parts), no_wrap=True, overflow="ellipsis")
+
+
+def _network(info: StatusInfo) -> str:
+    if info.lan is None:
+        return "not serving"
+    return f"LAN {info.lan}" + (" · announced" if info.announced else "")
