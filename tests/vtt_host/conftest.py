@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from vtt_host.actions import Caller
 from vtt_host.demo import demo_state
+from vtt_host.errors import ActionError
 from vtt_host.manager import StateManager
 
 PLAYERS = {"p1": "Alice", "p2": "Bob", "p3": "Cleo"}
@@ -36,6 +38,18 @@ def caller(player_id: str) -> Caller:
 
 def actor_named(state: Any, name: str) -> str:
     return next(a["id"] for a in state["actors"].values() if a["name"] == name)
+
+
+async def refused(
+    manager: StateManager, action: dict[str, Any], who: Caller, error: type[ActionError]
+) -> ActionError:
+    """Submit an action that must be refused with ``error``; nothing may change."""
+    before = copy.deepcopy(dict(manager.state))
+    with pytest.raises(error) as refusal:
+        await manager.submit(action, who)
+    assert dict(manager.state) == before
+    assert manager.version == before["version"]
+    return refusal.value
 
 
 @pytest.fixture

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from tests.vtt_host.conftest import actor_named, caller
-from vtt_host.actions import GM_CALLER, Caller
-from vtt_host.errors import ActionError, Forbidden, Invalid, NotFound
+from tests.vtt_host.conftest import actor_named, caller, refused
+from vtt_host.actions import GM_CALLER
+from vtt_host.errors import Forbidden, Invalid, NotFound
 from vtt_host.manager import Applied, StateManager
-
-
-async def refused(
-    manager: StateManager, action: dict[str, Any], who: Caller, error: type[ActionError]
-) -> ActionError:
-    """Submit an action that must be refused with ``error``; nothing may change."""
-    before = copy.deepcopy(dict(manager.state))
-    with pytest.raises(error) as refusal:
-        await manager.submit(action, who)
-    assert dict(manager.state) == before
-    assert manager.version == before["version"]
-    return refusal.value
 
 
 def named(manager: StateManager, collection: str, name: str) -> str:

@@ -7,26 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.vtt_host.conftest import actor_named, caller
-from vtt_host.actions import GM_CALLER, Caller
-from vtt_host.errors import ActionError, Forbidden, Invalid, NotFound
+from tests.vtt_host.conftest import actor_named, caller, refused
+from vtt_host.actions import GM_CALLER
+from vtt_host.errors import Forbidden, Invalid, NotFound
 from vtt_host.manager import Applied, Queued, StateManager
 
 AMBUSH = "e_0013"
 """The demo encounter: Thorin, Elara, Pip, Goblin 1 and Goblin 2, on the Crossroads."""
 BONUS = {"Thorin": 2, "Elara": 3, "Pip": 4, "Goblin 1": 2, "Goblin 2": 2, "Goblin Boss": 1}
-
-
-async def refused(
-    manager: StateManager, action: dict[str, Any], who: Caller, error: type[ActionError]
-) -> ActionError:
-    """Submit an action that must be refused with ``error``; nothing may change."""
-    before = copy.deepcopy(dict(manager.state))
-    with pytest.raises(error) as refusal:
-        await manager.submit(action, who)
-    assert dict(manager.state) == before
-    assert manager.version == before["version"]
-    return refusal.value
 
 
 def session(manager: StateManager) -> dict[str, Any]:

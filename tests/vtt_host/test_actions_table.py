@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import random
 from typing import Any
 
 import pytest
 
-from tests.vtt_host.conftest import actor_named, caller, ids, table_state
+from tests.vtt_host.conftest import actor_named, caller, ids, refused, table_state
 from vtt_host import dice
 from vtt_host.actions import GM_CALLER, Caller
-from vtt_host.errors import ActionError, Forbidden, Invalid, NotFound
+from vtt_host.errors import Forbidden, Invalid, NotFound
 from vtt_host.manager import Applied, StateManager
 from vtt_host.schema import CHAT_HISTORY_LIMIT
-
-
-async def refused(
-    manager: StateManager, action: dict[str, Any], who: Caller, error: type[ActionError]
-) -> ActionError:
-    """Submit an action that must be refused with ``error``; nothing may change."""
-    before = copy.deepcopy(dict(manager.state))
-    with pytest.raises(error) as refusal:
-        await manager.submit(action, who)
-    assert dict(manager.state) == before
-    assert manager.version == before["version"]
-    return refusal.value
 
 
 def position(manager: StateManager, name: str) -> dict[str, int] | None:
