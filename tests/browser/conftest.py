@@ -37,7 +37,6 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 READY_TIMEOUT_S = 60.0
 
 
-
 def _vtt_host_command() -> list[str]:
     beside_python = Path(sys.executable).with_name("vtt-host")
     if beside_python.exists():
@@ -94,12 +93,12 @@ def start_server(data_dir: Path, *extra: str) -> Server:
     args = ["serve", "--headless", "--data-dir", str(data_dir), "--port", "0", *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     candidates = [
-        _vtt_host_command(),
-        [sys.executable, "-m", "tests.browser.serve_host"],
+        [*_vtt_host_command(), *args],
+        # The stand-in takes the same options, without the subcommand.
+        [sys.executable, "-m", "tests.browser.serve_host", *args[1:]],
     ]
     problems = []
-    for command in candidates:
-        argv = [*command, *args] if command[-1] != "tests.browser.serve_host" else [*command, *args[1:]]
+    for argv in candidates:
         process = subprocess.Popen(
             argv,
             cwd=ROOT,

@@ -242,6 +242,7 @@ function renderNow() {
 function renderTurnBar(view) {
   const bar = $("#turn-bar");
   const turn = currentTurn(view);
+  $("#map-panel").classList.toggle("in-combat", Boolean(turn));
   if (!turn) {
     bar.hidden = true;
     app.lastTurnKey = null;

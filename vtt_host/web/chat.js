@@ -4,6 +4,18 @@
 import { h, replaceChildren, timeOf } from "./dom.js";
 
 const GM = "gm";
+const SVG = "http://www.w3.org/2000/svg";
+
+function lockIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("class", "lock");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 0 0-4 0v2z");
+  svg.append(path);
+  return svg;
+}
 
 export class ChatView {
   constructor(root, { onSend, onRoll, onNotice }) {
@@ -164,7 +176,7 @@ export class ChatView {
     let whisperLabel = null;
     if (whisper) {
       const text = mine ? `whisper to ${this.nameOf(m.to)}` : m.to === this.me ? "whispered to you" : `whisper to ${this.nameOf(m.to)}`;
-      whisperLabel = h("span.whisper-tag", null, h("span.lock", { "aria-hidden": "true" }, "🔒"), text);
+      whisperLabel = h("span.whisper-tag", null, lockIcon(), text);
     }
     const head = h(
       "div.msg-head",

@@ -8,7 +8,12 @@ export function h(tag, attrs, ...children) {
     for (const [key, value] of Object.entries(attrs)) {
       if (value === undefined || value === null || value === false) continue;
       if (key === "dataset") Object.assign(el.dataset, value);
-      else if (key === "style" && typeof value === "object") Object.assign(el.style, value);
+      else if (key === "style" && typeof value === "object") {
+        for (const [prop, v] of Object.entries(value)) {
+          if (prop.startsWith("--")) el.style.setProperty(prop, v);
+          else el.style[prop] = v;
+        }
+      }
       else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
       else if (key === "text") el.textContent = value;
       else if (value === true) el.setAttribute(key, "");

@@ -78,8 +78,12 @@ export class MapView {
       this.board.classList.toggle("has-image", Boolean(src));
     }
     this.board.setAttribute("aria-label", `${map.name}: ${grid.width} by ${grid.height} squares`);
-    if (gridChanged) this.layout();
+    if (gridChanged) {
+      this.layout();
+      this.centered = false;
+    }
     this.renderTokens();
+    if (!this.centered) this.centerOnMine();
   }
 
   layout() {
@@ -117,6 +121,16 @@ export class MapView {
     this.layout();
     viewport.scrollLeft = cx * this.cell - viewport.clientWidth / 2;
     viewport.scrollTop = cy * this.cell - viewport.clientHeight / 2;
+  }
+
+  // Once per map: if the board is larger than the viewport, start on your token.
+  centerOnMine() {
+    const mine = [...this.tokens.values()].find((el) => el.classList.contains("mine"));
+    if (!mine || this.viewport.clientWidth === 0) return;
+    this.centered = true;
+    const { x, y } = mine.dataset;
+    this.viewport.scrollLeft = (Number(x) + 0.5) * this.cell - this.viewport.clientWidth / 2;
+    this.viewport.scrollTop = (Number(y) + 0.5) * this.cell - this.viewport.clientHeight / 2;
   }
 
   focusMine() {

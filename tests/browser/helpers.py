@@ -1,0 +1,100 @@
+"""Shared steps for the browser tests: joining, reading the page's state, frames."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.browser.conftest import Server
+
+TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Player:
+    """One browser context with a joined page, and every WebSocket frame it received."""
+
+    name: str
+    context: Any
+    page: Any
+    frames: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    async def player_id(self) -> str:
+        return str(await self.page.evaluate("window.vtt.me"))
+
+    async def tab(self, name: str) -> None:
+        await self.page.click(f"#tab-{name}")
+
+    def received_text(self) -> str:
+        return "\n".join(self.frames)
+
+    def welcomes(self) -> list[dict[str, Any]]:
+        found = []
+        for text in self.frames:
+            if text.startswith('{"type":"welcome"'):
+                found.append(json.loads(text))
+        return found
+
+
+async def open_page(browser: Any, server: Server, name: str, **context_options: Any) -> Player:
+    context = await browser.new_context(**context_options)
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    player = Player(name, context, page)
+
+    def on_websocket(ws: Any) -> None:
+        ws.on(
+            "framereceived",
+            lambda payload: player.frames.append(
+                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            ),
+        )
+
+    page.on("websocket", on_websocket)
+    page.on("pageerror", lambda error: player.errors.append(str(error)))
+    await page.goto(f"{server.http}?code={server.join_code}")
+    return player
+
+
+async def join(browser: Any, server: Server, name: str, **context_options: Any) -> Player:
+    """Open the join link, enter a name, join; returns once the map is drawn."""
+    player = await open_page(browser, server, name, **context_options)
+    page = player.page
+    await page.wait_for_selector("#join-screen:not([hidden])")
+    assert await page.input_value("#join-code") == server.join_code
+    await page.fill("#join-name", name)
+    await page.click("#join-button")
+    await page.wait_for_selector("#game:not([hidden]) .token")
+    await wait_connected(page)
+    return player
+
+
+async def wait_connected(page: Any) -> None:
+    await page.wait_for_function("document.querySelector('#status').dataset.status === 'connected'")
+
+
+async def token_cell(page: Any, actor_id: str) -> tuple[int, int]:
+    el = page.locator(f'.token[data-actor-id="{actor_id}"]')
+    return int(await el.get_attribute("data-x")), int(await el.get_attribute("data-y"))
+
+
+async def drag_token(page: Any, actor_id: str, x: int, y: int) -> None:
+    """Drag a token with the mouse (pointer events) to the centre of cell (x, y)."""
+    token = page.locator(f'.token[data-actor-id="{actor_id}"]')
+    await token.scroll_into_view_if_needed()
+    box = await token.bounding_box()
+    board = await page.locator(".map-board").bounding_box()
+    cell = await page.evaluate("window.vtt.views.map.cell")
+    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    end_x, end_y = board["x"] + (x + 0.5) * cell, board["y"] + (y + 0.5) * cell
+    await page.mouse.move(start_x, start_y)
+    await page.mouse.down()
+    await page.mouse.move((start_x + end_x) / 2, (start_y + end_y) / 2, steps=4)
+    await page.mouse.move(end_x, end_y, steps=4)
+    await page.mouse.up()
+
+
+def actor_named(state: dict[str, Any], name: str) -> str:
+    return next(a["id"] for a in state["actors"].values() if a["name"] == name)
