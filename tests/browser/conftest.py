@@ -89,8 +89,8 @@ def _read_ready(process: subprocess.Popen[str]) -> dict[str, Any] | None:
     return dict(ready)
 
 
-def start_server(data_dir: Path, *extra: str) -> Server:
-    args = ["serve", "--headless", "--data-dir", str(data_dir), "--port", "0", *extra]
+def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
+    args = ["serve", "--headless", "--data-dir", str(data_dir), "--port", str(port), *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     candidates = [
         [*_vtt_host_command(), *args],
