@@ -67,7 +67,7 @@ class GmApp(App[None]):
         return self._main
 
     def on_mount(self) -> None:
-        self.set_interval(self.config.refresh_interval_s, self._tick)
+        self.set_interval(self.config.refresh_interval_s, self.apply_pending)
         if self.config.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in SHUTDOWN_SIGNALS:
@@ -77,9 +77,9 @@ class GmApp(App[None]):
     def _on_signal(self) -> None:
         self.call_later(self.action_quit)
 
-    def _tick(self) -> None:
-        """Apply everything published since the last tick, in one batch."""
-        if self._quitting or self.session.campaign is None:
+    def apply_pending(self) -> None:
+        """Show everything published since the last call, in one batch (runs on a timer)."""
+        if self._quitting or self.session.campaign is None or not self._main.is_attached:
             return
         batch = self.session.drain()
         if batch:

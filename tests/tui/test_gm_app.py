@@ -1,0 +1,362 @@
+"""The GM drives the app with keys while players are connected over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.tui.conftest import actor_id, join, serving_config, until, wait_ready
+from tui.app import GmApp
+from tui.screens.edit_ops import EditOpsScreen
+from tui.screens.pick import PickScreen
+from tui.widgets.approval_queue import ApprovalQueue
+from tui.widgets.map_view import MapView
+from tui.widgets.proposal_detail import ProposalDetail
+from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.client import Client
+
+SIZE = (120, 40)
+
+
+def demo_app(tmp_path: Path, **options: Any) -> GmApp:
+    return GmApp(serving_config(tmp_path / "data", demo=True, **options))
+
+
+async def give(app: GmApp, name: str, player: Client) -> str:
+    """The GM assigns the actor called ``name`` to ``player``; returns its id."""
+    actor = actor_id(app.session.manager.state, name)
+    await app.session.submit(
+        {"kind": "assign_actor", "actorId": actor, "playerId": player.player_id}
+    )
+    return actor
+
+
+async def propose_hp(player: Client, actor: str, value: int, summary: str) -> str:
+    ack = await player.act(
+        {
+            "kind": "propose",
+            "summary": summary,
+            "changes": [{"op": "replace", "path": f"/actors/{actor}/hp/current", "value": value}],
+        }
+    )
+    assert ack["status"] == "pending", ack
+    return str(ack["actionId"])
+
+
+def queue_of(app: GmApp) -> ApprovalQueue:
+    return app.screen.query_one(ApprovalQueue)
+
+
+async def test_gm_approves_a_proposal_and_the_player_receives_it(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    app = demo_app(tmp_path)
+    notes: list[str | None] = []
+    notify = app.notify
+
+    def remember(message: str, **options: Any) -> None:
+        notes.append(options.get("title"))
+        notify(message, **options)
+
+    app.notify = remember  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        action_id = await propose_hp(alice, thorin, 5, "Thorin is hit by an arrow")
+        await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
+
+        detail = app.screen.query_one(ProposalDetail)
+        assert detail.proposal is not None
+        assert detail.proposal.changes == ("Thorin · HP current: 12 → 5",)
+        assert any(title == "New proposal" for title in notes)
+
+        await pilot.press("1", "a")
+        await alice.wait_for(lambda: alice.view["actors"][thorin]["hp"]["current"] == 5)
+        decided = await alice.next_frame("decided")
+        assert decided["actionId"] == action_id
+        assert decided["approved"] is True
+        await until(pilot, lambda: not queue_of(app).proposals, "the queue to empty")
+
+
+async def test_gm_rejects_with_a_reason_the_player_reads(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        await propose_hp(alice, thorin, 99, "Thorin feels great")
+        await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
+
+        await pilot.press("1", "x")
+        await pilot.pause()
+        await pilot.press(*"Nice try", "enter")
+        decided = await alice.next_frame("decided")
+        assert decided["approved"] is False
+        assert decided["reason"] == "Nice try"
+        assert alice.view["actors"][thorin]["hp"]["current"] == 12
+
+
+async def test_gm_edits_the_changes_before_approving(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        await propose_hp(alice, thorin, 1, "Thorin takes 11 damage")
+        await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
+
+        await pilot.press("1", "e")
+        await until(pilot, lambda: isinstance(app.screen, EditOpsScreen), "the editor")
+        editor = app.screen.query_one("#ops-editor")
+        edited = [{"op": "replace", "path": f"/actors/{thorin}/hp/current", "value": 6}]
+        editor.text = json.dumps(edited)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await alice.wait_for(lambda: alice.view["actors"][thorin]["hp"]["current"] == 6)
+
+
+async def test_stale_approval_is_marked_with_what_changed_and_stays(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    # Refresh only when the test says so, to approve from an outdated screen.
+    app = demo_app(tmp_path, refresh_interval_s=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        action_id = await propose_hp(alice, thorin, 5, "Thorin is hit")
+        app.apply_pending()
+        assert len(queue_of(app).proposals) == 1
+
+        hp = {"current": 3, "max": 12, "temp": 0}
+        await app.session.manager.submit(
+            {"kind": "update_actor", "id": thorin, "set": {"hp": hp}}, GM_CALLER
+        )
+        await pilot.press("1", "a")
+        path = f"/actors/{thorin}/hp"
+        await until(pilot, lambda: action_id in queue_of(app).stale, "the stale mark")
+        assert any(p.startswith(path) for p in queue_of(app).stale[action_id])
+        assert app.session.manager.state["currentSession"]["pendingActions"][0]["id"] == action_id
+        detail = app.screen.query_one(ProposalDetail)
+        assert detail.has_class("-stale")
+        assert "Stale" in str(detail.render())
+
+        app.apply_pending()
+        await pilot.press("a")
+        await alice.wait_for(lambda: alice.view["actors"][thorin]["hp"]["current"] == 5)
+        app.apply_pending()
+        assert not queue_of(app).proposals
+
+
+async def test_gm_runs_initiative_and_players_follow_the_turns(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+
+        await pilot.press("2", "s")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen), "the encounter list")
+        await pilot.press("enter")
+        await alice.wait_for(lambda: alice.view["currentSession"]["activeEncounterId"] is not None)
+        await pilot.press("r")
+        await alice.wait_for(
+            lambda: all(e["value"] is not None for e in alice.view["currentSession"]["initiative"])
+        )
+        session = alice.view["currentSession"]
+        count, first = len(session["initiative"]), session["turn"]
+        await pilot.press("n")
+        await alice.wait_for(lambda: session["turn"] == (first + 1) % count)
+        await pilot.press("p")
+        await alice.wait_for(lambda: session["turn"] == first)
+        for _ in range(count - first):
+            await pilot.press("n")
+        await alice.wait_for(lambda: session["round"] == 2)
+        assert session["turn"] == 0
+
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("y")
+        await alice.wait_for(lambda: alice.view["currentSession"]["activeEncounterId"] is None)
+
+
+async def test_gm_edits_hit_points_and_conditions(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        encounter = next(iter(app.session.manager.state["encounters"]))
+        await app.session.submit({"kind": "start_encounter", "encounterId": encounter})
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.query_one("#initiative-table").row_count > 0, "rows")
+
+        await pilot.press("minus", "minus")
+        await alice.wait_for(lambda: alice.view["actors"][thorin]["hp"]["current"] == 10)
+        await pilot.press("h")
+        await pilot.pause()
+        conditions = app.screen.query_one("#conditions")
+        conditions.value = "Prone, Blessed (2)"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await alice.wait_for(lambda: len(alice.view["actors"][thorin]["conditions"]) == 2)
+        assert alice.view["actors"][thorin]["conditions"][1] == {
+            "name": "Blessed",
+            "rounds": 2,
+            "note": "",
+        }
+
+
+async def test_gm_moves_a_token_with_the_arrow_keys(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        await pilot.press("5")
+        token = app.screen.query_one(MapView).selected_token
+        assert token is not None
+        start = app.session.manager.state["currentSession"]["tokenPositions"][token.actor_id]
+
+        await pilot.press("right", "right", "right", "down")
+        positions = alice.view["currentSession"]["tokenPositions"]
+        await alice.wait_for(
+            lambda: positions.get(token.actor_id) == {"x": start["x"] + 3, "y": start["y"] + 1}
+        )
+        await until(
+            pilot,
+            lambda: app.screen.query_one(MapView).selected_token.x == start["x"] + 3,  # type: ignore[union-attr]
+            "the map to follow",
+        )
+
+
+async def test_hidden_token_is_marked_and_revealed_to_players(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        boss = actor_id(app.session.manager.state, "Goblin Boss")
+        assert boss not in alice.view["actors"]
+        await pilot.press("5")
+        map_view = app.screen.query_one(MapView)
+        map_view.selected = boss
+        assert map_view.selected_token is not None
+        assert map_view.selected_token.hidden
+
+        await pilot.press("v")
+        await alice.wait_for(lambda: boss in alice.view["actors"])
+        await until(pilot, lambda: not map_view.selected_token.hidden, "the mark to go")  # type: ignore[union-attr]
+
+
+async def test_gm_chats_whispers_and_rolls(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        bob = await join(app, clients, "Bob")
+        await pilot.press("4")
+        await pilot.press(*"Welcome to the table", "enter")
+        await pilot.press(*"/w Alice the amulet is cursed", "enter")
+        await pilot.press(*"/r 1d20+2 Ambush", "enter")
+
+        def texts(client: Client) -> list[str]:
+            return [m["text"] for m in client.view["currentSession"]["chatMessages"]]
+
+        await alice.wait_for(lambda: len(texts(alice)) == 3)
+        assert texts(alice)[:2] == ["Welcome to the table", "the amulet is cursed"]
+        assert alice.view["currentSession"]["chatMessages"][2]["roll"]["label"] == "Ambush"
+        await bob.wait_for(lambda: len(texts(bob)) == 2)
+        assert "the amulet is cursed" not in texts(bob)
+
+
+async def test_players_panel_shows_join_details_and_kicks(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    app = demo_app(tmp_path, public_url="https://table.example/")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        code = app.session.join_code()
+        assert app.session.join_link() == f"https://table.example/?code={code}"
+        await pilot.press("3")
+        await until(pilot, lambda: app.screen.query_one("#players-table").row_count == 1, "Alice")
+
+        await pilot.press("c")
+        assert app.clipboard == f"https://table.example/?code={code}"
+        await pilot.press("r")
+        await until(pilot, lambda: app.session.join_code() != code, "a new code")
+
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("y")
+        await alice.wait_for(lambda: alice.closed_with is not None)
+        assert alice.closed_with is not None
+        assert alice.closed_with[0] == 4004
+        await until(
+            pilot,
+            lambda: not app.session.manager.state["currentSession"]["connectedPlayers"],
+            "Alice to be gone",
+        )
+
+
+async def test_every_palette_command_names_an_action_that_exists(tmp_path: Path) -> None:
+    from tui.commands import COMMANDS
+    from tui.screens.main import MainScreen
+
+    for command in COMMANDS:
+        target = GmApp if command.action.startswith("app.") else MainScreen
+        name = command.action.removeprefix("app.").split("(")[0]
+        assert callable(getattr(target, f"action_{name}", None)), command
+
+
+async def test_command_palette_runs_an_action(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        encounter = next(iter(app.session.manager.state["encounters"]))
+        await app.session.submit({"kind": "start_encounter", "encounterId": encounter})
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Next turn")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await alice.wait_for(lambda: alice.view["currentSession"]["turn"] == 1)
+
+
+async def test_flood_of_player_moves_is_applied_in_batches(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    applied: list[int] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        screen = app.screen
+        original = screen.apply  # type: ignore[attr-defined]
+
+        def counting(batch: Any) -> None:
+            applied.append(len(batch))
+            original(batch)
+
+        screen.apply = counting  # type: ignore[attr-defined]
+        manager = app.session.manager
+        pip = actor_id(manager.state, "Pip")
+        await manager.join("p_flood", "Flood")
+        await manager.submit(
+            {"kind": "assign_actor", "actorId": pip, "playerId": "p_flood"}, GM_CALLER
+        )
+        player = Caller("player", "p_flood", "Flood")
+        await asyncio.gather(
+            *(
+                manager.submit({"kind": "move_token", "tokenId": pip, "x": i % 20, "y": 2}, player)
+                for i in range(400)
+            )
+        )
+        await until(pilot, lambda: sum(applied) >= 400, "every change to be shown")
+        assert len(applied) < 100, "the widgets were updated per change, not per batch"
+        token = next(t for t in screen.query_one(MapView).board.tokens if t.actor_id == pip)
+        assert (token.x, token.y) == (399 % 20, 2)
