@@ -1,9 +1,7 @@
 """A real host in a subprocess and the system Chromium, driven by Playwright.
 
 The host is started as ``vtt-host serve --headless --demo --data-dir DIR --port 0`` and
-its one JSON "ready" line is read from stdout (PROTOCOL.md, "Headless start"). While the
-CLI command is not available in a build, ``tests/browser/serve_host.py`` stands in for
-it with the same arguments and the same ready line.
+its one JSON "ready" line is read from stdout (PROTOCOL.md, "Headless start").
 """
 
 from __future__ import annotations
@@ -92,30 +90,18 @@ def _read_ready(process: subprocess.Popen[str]) -> dict[str, Any] | None:
 def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
     args = ["serve", "--headless", "--data-dir", str(data_dir), "--port", str(port), *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    candidates = [
-        [*_vtt_host_command(), *args],
-        # The stand-in takes the same options, without the subcommand.
-        [sys.executable, "-m", "tests.browser.serve_host", *args[1:]],
-    ]
-    problems = []
-    for argv in candidates:
-        process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        ready = _read_ready(process)
-        if ready is not None:
-            server = Server(process, ready)
-            _drain(process, server.stderr_lines)
-            return server
+    argv = [*_vtt_host_command(), *args]
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    ready = _read_ready(process)
+    if ready is None:
         process.kill()
         _, err = process.communicate()
-        problems.append(f"{' '.join(argv[:3])}: {err.strip()[-500:]}")
-    raise RuntimeError("no host started:\n" + "\n".join(problems))
+        raise RuntimeError(f"{' '.join(argv)} did not get ready: {err.strip()[-2000:]}")
+    server = Server(process, ready)
+    _drain(process, server.stderr_lines)
+    return server
 
 
 def _drain(process: subprocess.Popen[str], sink: list[str]) -> None:

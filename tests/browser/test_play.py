@@ -154,6 +154,7 @@ async def play(browser: Any, server: Server, gm: Client, screenshots: Path) -> N
     rejected = alice.page.locator(".history-list .decided.rejected")
     await rejected.wait_for()
     assert "No cleric here" in await rejected.inner_text()
+    await alice.page.screenshot(path=str(screenshots / "desktop-propose.png"))
 
     # Initiative: the GM starts the encounter; on Alice's turn she ends it.
     encounter = next(iter(gm.view["encounters"]))
@@ -167,6 +168,7 @@ async def play(browser: Any, server: Server, gm: Client, screenshots: Path) -> N
     assert await alice.page.locator(".init-row.current").inner_text() != ""
     assert "Thorin" in await alice.page.inner_text(".init-row.current")
     assert await bob.page.locator("#end-turn-top").is_hidden()
+    await alice.page.screenshot(path=str(screenshots / "desktop-turns.png"))
     await end_turn.click()
     await alice.page.wait_for_selector("#panel-turns .end-turn", state="detached")
     await gm.wait_for(lambda: current_actor(gm) != thorin)

@@ -31,7 +31,7 @@ function toast(text, kind = "info", quiet = false) {
   const box = $("#toasts");
   const el = h(`div.toast.${kind}`, null, h("span", null, text), h("button.ghost.small", { type: "button", "aria-label": "Dismiss", onclick: () => el.remove() }, "×"));
   box.append(el);
-  while (box.children.length > 4) box.firstChild.remove();
+  while (box.children.length > 3) box.firstChild.remove();
   if (kind === "error" && !quiet) $("#alerts").textContent = text;
   setTimeout(() => el.remove(), kind === "error" ? 8000 : 5000);
 }
@@ -131,7 +131,7 @@ function welcomed(frame, fresh) {
   const link = app.link;
   app.me = frame.playerId;
   const players = link.view.players || {};
-  app.name = players[frame.playerId]?.name || app.name || store.lastName();
+  app.name = frame.name || players[frame.playerId]?.name || app.name || store.lastName();
   store.saveSession(frame.campaign, { session: frame.session, playerId: frame.playerId, name: app.name });
   $("#loading").hidden = true;
   showGame();
@@ -301,7 +301,7 @@ async function roll(expr, label, to) {
 async function propose(summary, changes) {
   const ack = await app.link.act({ kind: "propose", summary, changes });
   if (ack.status === "rejected") toast(`The GM did not get it: ${explain(ack)}`, "error");
-  else toast("Sent to the GM.", "success");
+  else if (ack.status === "applied") toast("Done.", "success");
   return ack;
 }
 
