@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     network.add_argument(
         "--demo", action="store_true", help="create the sample campaign if there is none"
     )
+    network.add_argument(
+        "--no-announce", action="store_true", help="do not announce the game on the LAN"
+    )
 
     parser = argparse.ArgumentParser(
         prog="vtt-host",
@@ -212,6 +215,7 @@ def _serve_options(args: argparse.Namespace) -> ServeOptions:
         public_url=args.public_url,
         campaign=args.campaign,
         demo=args.demo,
+        announce=not args.no_announce,
     )
 
 

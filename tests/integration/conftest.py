@@ -39,7 +39,8 @@ def free_port() -> int:
 def start_host(data_dir: Path, *args: str, port: int = 0) -> Served:
     command = [
         sys.executable, "-m", "vtt_host.cli", "serve", "--headless",
-        "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port), *args,
+        "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port), "--no-announce",
+        *args,
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
