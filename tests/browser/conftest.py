@@ -88,7 +88,8 @@ def _read_ready(process: subprocess.Popen[str]) -> dict[str, Any] | None:
 
 
 def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
-    args = ["serve", "--headless", "--data-dir", str(data_dir), "--port", str(port), *extra]
+    args = ["serve", "--headless", "--no-announce", "--data-dir", str(data_dir)]
+    args += ["--port", str(port), *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     argv = [*_vtt_host_command(), *args]
     process = subprocess.Popen(
