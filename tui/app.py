@@ -18,6 +18,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui.commands import TableCommands
@@ -82,9 +83,12 @@ class GmApp(App[None]):
         if self._quitting or self.session.campaign is None or not self._main.is_attached:
             return
         batch = self.session.drain()
-        if batch:
-            self._main.apply(batch)
-        self._main.show_status()
+        try:
+            if batch:
+                self._main.apply(batch)
+            self._main.show_status()
+        except NoMatches:
+            logger.debug("the screen is closing; %d changes not shown", len(batch))
 
     # -- starting --------------------------------------------------------------------
 

@@ -25,8 +25,8 @@ class ApprovalQueue(Vertical):
         Binding("x", "screen.reject", "Reject"),
     ]
 
-    proposals: reactive[tuple[ProposalRow, ...]] = reactive(())
-    stale: reactive[Mapping[str, tuple[str, ...]]] = reactive(dict)
+    proposals: reactive[tuple[ProposalRow, ...]] = reactive((), init=False)
+    stale: reactive[Mapping[str, tuple[str, ...]]] = reactive(dict, init=False)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="queue-title")
@@ -58,8 +58,8 @@ class ApprovalQueue(Vertical):
         self._fill()
 
     def _fill(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.children:
+            return  # not composed yet; on_mount fills it
         table = self.query_one("#queue-table", DataTable)
         keep = (
             table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value

@@ -25,7 +25,7 @@ def chat_text(line: ChatLine) -> Text:
 class ChatLog(RichLog):
     """Shows ``messages``; only the new ones are written when the list grows."""
 
-    messages: reactive[tuple[ChatLine, ...]] = reactive((), always_update=False)
+    messages: reactive[tuple[ChatLine, ...]] = reactive((), init=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(max_lines=CHAT_LOG_LINES, min_width=20, wrap=True, markup=False, id=id)

@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from tui.widgets.chat_log import ChatLog
 
-CHAT_HINT = "Say something · /w Name text to whisper · /r 2d20kh1+5 label to roll"
+CHAT_HINT = "Say something · /w Name text · /r 1d20+5 label · /rw Name 1d20"
 
 
 class ChatPanel(Vertical):

@@ -31,7 +31,7 @@ class InitiativeTracker(Vertical):
         Binding("e", "screen.end_encounter", "End"),
     ]
 
-    order: reactive[InitiativeView] = reactive(NO_ENCOUNTER)
+    order: reactive[InitiativeView] = reactive(NO_ENCOUNTER, init=False)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="initiative-title")
@@ -59,8 +59,8 @@ class InitiativeTracker(Vertical):
         self._fill()
 
     def _fill(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.children:
+            return  # not composed yet; on_mount fills it
         order = self.order
         title = self.query_one("#initiative-title", Label)
         self.set_class(order.encounter is None, "-idle")

@@ -39,8 +39,8 @@ class MapView(ScrollView, can_focus=True):
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
     ]
 
-    board: reactive[BoardView] = reactive(EMPTY_BOARD)
-    selected: reactive[str | None] = reactive(None)
+    board: reactive[BoardView] = reactive(EMPTY_BOARD, init=False)
+    selected: reactive[str | None] = reactive(None, init=False)
 
     class MoveRequested(Message):
         """The GM wants ``actor_id`` at (x, y)."""

@@ -25,7 +25,7 @@ class PlayerList(Vertical):
         Binding("w", "screen.whisper", "Whisper"),
     ]
 
-    rows: reactive[tuple[PlayerRow, ...]] = reactive(())
+    rows: reactive[tuple[PlayerRow, ...]] = reactive((), init=False)
 
     def compose(self) -> ComposeResult:
         yield JoinInfo(id="join-info")
@@ -51,8 +51,8 @@ class PlayerList(Vertical):
         self._fill()
 
     def _fill(self) -> None:
-        if not self.is_mounted:
-            return
+        if not self.children:
+            return  # not composed yet; on_mount fills it
         table = self.query_one("#players-table", DataTable)
         keep = self.selected.player_id if self.selected else None
         table.clear()

@@ -24,7 +24,7 @@ class ProposalDetail(Widget):
             return Text("No proposal selected.", style="italic")
         text = Text()
         text.append(proposal.player, style="bold")
-        text.append(f" · {proposal.kind} · {proposal.created} · seen at v{proposal.based_on}\n")
+        text.append(f" · {proposal.kind} · {proposal.created} · proposed at v{proposal.based_on}\n")
         text.append(proposal.summary + "\n", style="bold")
         for line in proposal.changes:
             text.append(f"  • {line}\n")
