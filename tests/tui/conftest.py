@@ -183,12 +183,12 @@ async def clients() -> AsyncIterator[list[Client]]:
         await client.close()
 
 
-async def join(app: GmApp, clients: list[Client], name: str) -> Client:
+async def join(app: GmApp, clients: list[Client], name: str, **options: Any) -> Client:
     """A player joining the app's host over a real socket with the shown join code."""
     host = app.session.host
     code = app.session.join_code()
     assert host is not None
     assert code is not None
-    client = await Client.connect(host.local_url, name=name, code=code)
+    client = await Client.connect(host.local_url, name=name, code=code, **options)
     clients.append(client)
     return client
