@@ -417,7 +417,7 @@ class StateManager:
                 raise PersistenceFailed("the change could not be saved; try again") from error
             raise
         self._remember(record)
-        self._publish(record, filters, decision)
+        self._publish(record, filters, decision, quiet=compiled.quiet)
         return version
 
     def _remember(self, record: JournalRecord) -> None:
@@ -431,15 +431,21 @@ class StateManager:
         self._undo_stack = [v for v in self._undo_stack if v >= oldest]
 
     def _publish(
-        self, record: JournalRecord, filters: AudienceFilters, decision: Decision | None
+        self,
+        record: JournalRecord,
+        filters: AudienceFilters,
+        decision: Decision | None,
+        *,
+        quiet: bool,
     ) -> None:
-        full = Published(record.version, record.ops, record.by, record.description, decision)
+        description = None if quiet else record.description
+        full = Published(record.version, record.ops, record.by, description, decision)
         per_player = {
             player_id: Published(
                 record.version,
                 f.result.ops,
                 None if f.result.redacted else record.by,
-                None if f.result.redacted else record.description,
+                None if f.result.redacted else description,
                 decision if decision and decision.player_id == player_id else None,
             )
             for player_id, f in filters.by_player.items()

@@ -63,3 +63,6 @@ class Compiled:
     ops: list[Op]
     description: str
     extra: dict[str, Any] = field(default_factory=dict)
+    quiet: bool = False
+    """The ops say it all (a token move): the description stays in the change log but
+    is not sent with every patch, which keeps the most frequent frame small."""

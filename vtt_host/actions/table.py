@@ -29,7 +29,8 @@ def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Co
         action.token_id,
         {"x": action.x, "y": action.y},
     )
-    return Compiled([change], f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})")
+    description = f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})"
+    return Compiled([change], description, quiet=True)
 
 
 def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> None:
