@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from storage import JournalRecord, Store
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
-from vtt_host.manager import StateManager
+from vtt_host.manager import Listener, StateManager
 from vtt_host.schema import SCHEMA_VERSION
 from vtt_host.snapshots import SnapshotEncoder
+from vtt_host.views import Audience
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,19 @@ class LiveCampaign:
 
     async def set_secret(self, key: str, value: str) -> None:
         await self._store.set_secret(self.id, key, value)
+
+    async def attach_view(
+        self, audience: Audience, listener: Listener
+    ) -> tuple[int, str, Callable[[], None]]:
+        """Subscribe between two changes: (version, the audience's view as JSON, unsubscribe).
+
+        The JSON comes from cached per-entity fragments, so welcoming a player to a
+        5 MB campaign costs a join, not a 5 MB ``json.dumps`` on the event loop.
+        """
+        await self._encoder.prepare()
+        async with self.manager.between_changes():
+            text = self._encoder.view_text(audience)
+            return self.manager.version, text, self.manager.subscribe(audience, listener)
 
     async def snapshot_pieces(self) -> tuple[int, list[bytes]]:
         """The whole document at one durable version, in pieces, without stalling the loop."""

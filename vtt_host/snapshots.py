@@ -1,11 +1,12 @@
-"""Encoding the whole campaign for a checkpoint without stalling the event loop.
+"""Encoding the whole campaign (or a player's view of it) without stalling the loop.
 
-``json.dumps`` of a 5 MB document holds the loop for tens of milliseconds, and the
-document cannot be handed to a thread while the loop keeps changing it. So each entity
-is encoded on its own and cached; a change only marks the entities it touched. A
-checkpoint re-encodes the dirty entities in small slices (yielding between them) and
-then, in one short synchronous step, re-encodes what changed meanwhile and joins the
-cached fragments into the snapshot of exactly one version.
+``json.dumps`` of a 5 MB document holds the event loop for tens of milliseconds, and
+the document cannot be handed to a thread while the loop keeps changing it. So each
+entity is encoded on its own and cached, twice: as it is (checkpoints, the GM) and as
+players see it (no ``gmNotes``; nothing at all while hidden). A change only marks the
+entities it touched. Encoding re-encodes the dirty entities in small slices (yielding
+between them), then, in one short synchronous step, re-encodes what changed meanwhile
+and joins the cached fragments: the checkpoint or the welcome of exactly one version.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from vtt_host.patching import Op, parse_path
+from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
+from vtt_host.views import Audience, entity_view, view
 
-ENTITY_COLLECTIONS = ("players", "actors", "items", "maps", "encounters")
+ENTITY_COLLECTIONS = ("players", *HIDEABLE)
 SLICE_BUDGET_S = 0.002
 """Encode for at most this long before letting other tasks run."""
 
@@ -32,30 +35,32 @@ class SnapshotEncoder:
 
     def __init__(self, state: dict[str, Any]) -> None:
         self._state = state
-        self._fragments: dict[EntityKey, bytes] = {}
-        self._collections: dict[str, list[bytes]] = {}
+        self._full: dict[EntityKey, bytes] = {}
+        self._public: dict[EntityKey, bytes | None] = {}
+        self._joined: dict[tuple[str, bool], list[bytes]] = {}
         self._dirty: set[EntityKey] = {
             (collection, key) for collection in ENTITY_COLLECTIONS for key in state[collection]
         }
 
     def touched(self, ops: Iterable[Op]) -> None:
-        """Mark what a change wrote (called after it is applied)."""
+        """Mark what a change wrote (called after it is applied, or rolled back)."""
         for op in ops:
             for path in (op["path"], op.get("from")):
                 if path is None:
                     continue
                 tokens = parse_path(path)
-                if tokens[0] not in ENTITY_COLLECTIONS:
-                    continue
                 collection = tokens[0]
-                self._collections.pop(collection, None)
+                if collection not in ENTITY_COLLECTIONS:
+                    continue
+                self._joined.pop((collection, True), None)
+                self._joined.pop((collection, False), None)
                 if len(tokens) == 1:
                     self._dirty.update((collection, key) for key in self._state[collection])
                 else:
                     self._dirty.add((collection, tokens[1]))
 
     async def prepare(self) -> None:
-        """Encode dirty entities in short slices, so ``encode_now`` has little left to do."""
+        """Encode dirty entities in short slices, so the final step has little left to do."""
         deadline = time.perf_counter() + SLICE_BUDGET_S
         while self._dirty:
             self._encode_entity(self._dirty.pop())
@@ -70,43 +75,65 @@ class SnapshotEncoder:
         return version, b"".join(pieces)
 
     def pieces_now(self) -> tuple[int, list[bytes]]:
-        """Finish synchronously: re-encode what is still dirty and list the fragments.
+        """The whole document now, as pieces whose concatenation is its JSON.
 
-        The concatenation of the pieces is the snapshot; handing them over unjoined
-        keeps a 5 MB copy off the event loop.
+        Handing the pieces over unjoined keeps a 5 MB copy off the event loop.
         """
+        return int(self._state["version"]), self._pieces(self._state, public=False)
+
+    def view_text(self, audience: Audience) -> str:
+        """The audience's view now, as JSON text (what a welcome frame carries)."""
+        if audience.is_gm:
+            return b"".join(self.pieces_now()[1]).decode()
+        # The shallow view decides what is left out; entities come from the cache.
+        shallow = view(self._state, audience)
+        return b"".join(self._pieces(shallow, public=True)).decode()
+
+    def _pieces(self, document: dict[str, Any], *, public: bool) -> list[bytes]:
         while self._dirty:
             self._encode_entity(self._dirty.pop())
         pieces = [b"{"]
-        for key, value in self._state.items():
+        for key, value in document.items():
             if len(pieces) > 1:
                 pieces.append(b",")
             pieces.append(_encode(key).encode())
             pieces.append(b":")
             if key in ENTITY_COLLECTIONS:
-                pieces.extend(self._collection(key))
+                pieces.extend(self._collection(key, public=public))
             else:
                 pieces.append(_encode(value).encode())
         pieces.append(b"}")
-        return int(self._state["version"]), pieces
+        return pieces
 
-    def _collection(self, collection: str) -> list[bytes]:
-        """An entity collection as pieces: ``{``, fragments separated by ``,``, ``}``."""
-        pieces = self._collections.get(collection)
+    def _collection(self, collection: str, *, public: bool) -> list[bytes]:
+        """A collection as pieces: ``{``, fragments separated by ``,``, ``}``."""
+        pieces = self._joined.get((collection, public))
         if pieces is None:
-            fragments = self._fragments
+            cache = self._public if public else self._full
             pieces = [b"{"]
-            for index, key in enumerate(self._state[collection]):
-                if index:
+            for key in self._state[collection]:
+                fragment = cache[(collection, key)]
+                if fragment is None:
+                    continue
+                if len(pieces) > 1:
                     pieces.append(b",")
-                pieces.append(fragments[(collection, key)])
+                pieces.append(fragment)
             pieces.append(b"}")
-            self._collections[collection] = pieces
+            self._joined[(collection, public)] = pieces
         return pieces
 
     def _encode_entity(self, key: EntityKey) -> None:
-        entity = self._state[key[0]].get(key[1])
+        collection, entity_id = key
+        entity = self._state[collection].get(entity_id)
         if entity is None:
-            self._fragments.pop(key, None)
+            self._full.pop(key, None)
+            self._public.pop(key, None)
+            return
+        name = _encode(entity_id)
+        self._full[key] = f"{name}:{_encode(entity)}".encode()
+        if collection == "players":
+            self._public[key] = self._full[key]
+        elif entity.get("hidden", False):
+            self._public[key] = None
         else:
-            self._fragments[key] = f"{_encode(key[1])}:{_encode(entity)}".encode()
+            self._public[key] = f"{name}:{_encode(entity_view(entity))}".encode()

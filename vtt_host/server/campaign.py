@@ -49,6 +49,10 @@ class CampaignBackend(Protocol):
 
     async def records_since(self, version: int) -> Sequence[JournalRecord] | None: ...
 
+    async def attach_view(
+        self, audience: Audience, listener: Callable[[Published], None]
+    ) -> tuple[int, str, Callable[[], None]]: ...
+
 
 class Member(Protocol):
     """The side of a connection the hub talks to (``connection.Connection``)."""
@@ -173,14 +177,15 @@ class CampaignHub:
         self._empty.clear()
         if grant.role == "player":
             await self._sync_presence(grant.player_id, grant.name)
-        version, view, unsubscribe = await self.manager.attach(audience, member.on_published)
+        version, state_json, unsubscribe = await self.backend.attach_view(
+            audience, member.on_published
+        )
         self._members[member].unsubscribe = unsubscribe
         if since is not None:
             missed = mailbox.frames_after(since)
             if missed is not None:
                 member.start([self._welcome(grant, since, None), *missed])
                 return
-        state_json = frames.dump(view)
         if since is not None and grant.role == "gm":
             from_journal = await self._journal_frames(since, version)
             if from_journal is not None:
@@ -242,7 +247,9 @@ class CampaignHub:
             def keep(published: Published) -> None:
                 holder[0].append(published.version, self.cache.frames_for(published))
 
-            version, _, unsubscribe = await self.manager.attach(audience, keep)
+            async with self.manager.between_changes():  # no view needed, just the version
+                version = self.manager.version
+                unsubscribe = self.manager.subscribe(audience, keep)
             mailbox = Mailbox(
                 audience,
                 version,

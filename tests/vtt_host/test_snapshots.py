@@ -1,0 +1,53 @@
+"""The cached encoder must write exactly the document, and exactly each view of it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.vtt_host.conftest import PLAYERS, table_state
+from vtt_host.patching import apply_patch
+from vtt_host.snapshots import SnapshotEncoder
+from vtt_host.views import GM, player, view
+
+AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
+
+
+def random_change(state: dict, rng: random.Random) -> list[dict]:
+    actor = rng.choice(list(state["actors"]))
+    item = rng.choice(list(state["items"]))
+    new_id = f"wolf{len(state['actors'])}"
+    return rng.choice(
+        [
+            [{"op": "replace", "path": f"/actors/{actor}/hidden", "value": rng.random() < 0.5}],
+            [{"op": "add", "path": f"/actors/{actor}/gmNotes", "value": "secret plan"}],
+            [{"op": "replace", "path": f"/items/{item}/hidden", "value": rng.random() < 0.5}],
+            [{"op": "add", "path": "/currentSession/chatMessages/-", "value": {
+                "id": f"m{rng.randint(0, 9999)}", "from": "p1", "fromName": "Alice",
+                "text": "hi", "to": rng.choice([None, "gm", "p2"]), "at": 1, "roll": None}}],
+            [{"op": "add", "path": f"/actors/{new_id}", "value": {
+                "id": new_id, "name": "Wolf", "hidden": rng.random() < 0.5}}],
+            [{"op": "replace", "path": "/campaign/gmNotes", "value": "twist"}],
+        ]
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=True), st.integers(1, 25))
+def test_encoded_snapshot_and_views_equal_the_document(rng: random.Random, steps: int) -> None:
+    state = table_state()
+    encoder = SnapshotEncoder(state)
+    asyncio.run(encoder.prepare())
+    for _ in range(steps):
+        ops = random_change(state, rng)
+        apply_patch(state, ops)
+        encoder.touched(ops)
+        if rng.random() < 0.5:
+            asyncio.run(encoder.prepare())
+        assert json.loads(b"".join(encoder.pieces_now()[1])) == state
+        for audience in AUDIENCES:
+            assert json.loads(encoder.view_text(audience)) == view(state, audience)
