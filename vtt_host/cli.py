@@ -286,19 +286,33 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
     return await command(args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    run_app: Callable[[argparse.Namespace], int] | None = None,
+) -> int:
+    """Run one command. ``run_app`` is the GM app (``vtt-host run``, the default);
+    without it, ``run`` serves players from the console like ``serve``.
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if run_app is not None and args.command in (None, "run"):
+        return _guarded(lambda: run_app(args))
     command = COMMANDS.get(args.command or "run")
     if command is None:
         print(f"vtt-host: '{args.command}' is not available in this build", file=sys.stderr)
         return EXIT_USAGE
+    return _guarded(lambda: asyncio.run(_run(command, args)))
+
+
+def _guarded(work: Callable[[], int]) -> int:
+    """Turn the errors a user can act on into one line on stderr and exit 1."""
     try:
-        return asyncio.run(_run(command, args))
+        return work()
     except KeyboardInterrupt:
         return EXIT_FAILED
     except (VttError, StorageError, OSError) as error:
