@@ -353,7 +353,7 @@ async def _run(config: AppConfig) -> int:
 def _mute_terminal_logging() -> list[logging.Handler]:
     """Take stream handlers off the root logger while the UI owns the terminal."""
     root = logging.getLogger()
-    muted = [
+    muted: list[logging.Handler] = [
         handler
         for handler in root.handlers
         if isinstance(handler, logging.StreamHandler)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -90,5 +92,5 @@ class TableCommands(Provider):
                     help=command.help,
                 )
 
-    def _runner(self, command: Command) -> partial[object]:
+    def _runner(self, command: Command) -> partial[Coroutine[Any, Any, bool]]:
         return partial(self.app.run_action, command.action, self.screen)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from tui.config import AppConfig
 from vtt_host.actions import GM_CALLER
+from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
 from vtt_host.library import Imported, Library
 from vtt_host.live import CampaignStatus, LiveCampaign
@@ -104,7 +105,10 @@ class GmSession:
         return self.library
 
     async def startup_campaign(self) -> str | None:
-        """The campaign to open first: --campaign, the last one open, the newest, the demo.
+        """The campaign to open first: --campaign, the sample with --demo, else the last one.
+
+        The sample campaign is reused when it exists (as ``vtt-host serve --demo`` does);
+        None means the library is empty and the GM chooses what to do.
 
         Raises LibraryError when --campaign names no campaign.
         """
@@ -112,13 +116,14 @@ class GmSession:
         if self.config.campaign:
             return (await library.require(self.config.campaign)).id
         campaigns = await library.campaigns()
+        if self.config.demo:
+            demo = next((info for info in campaigns if info.name == DEMO_NAME), None)
+            return demo.id if demo is not None else await library.create(DEMO_NAME, demo=True)
         last = self._settings().get("lastCampaign")
         if any(info.id == last for info in campaigns):
             return str(last)
         if campaigns:
             return max(campaigns, key=lambda info: info.updated_at_ms).id
-        if self.config.demo:
-            return await library.create("", demo=True)
         return None
 
     async def open(self, campaign_id: str) -> LiveCampaign:

@@ -44,7 +44,7 @@ def fixed_ids() -> Callable[[str], str]:
 
 
 def actor_id(state: Any, name: str) -> str:
-    return next(a["id"] for a in state["actors"].values() if a["name"] == name)
+    return str(next(a["id"] for a in state["actors"].values() if a["name"] == name))
 
 
 def table_state() -> dict[str, Any]:

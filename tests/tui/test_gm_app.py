@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import DataTable
+
 from tests.tui.conftest import actor_id, join, serving_config, until, wait_ready
 from tui.app import GmApp
 from tui.screens.edit_ops import EditOpsScreen
@@ -194,7 +196,11 @@ async def test_gm_edits_hit_points_and_conditions(tmp_path: Path, clients: list[
         encounter = next(iter(app.session.manager.state["encounters"]))
         await app.session.submit({"kind": "start_encounter", "encounterId": encounter})
         await pilot.press("2")
-        await until(pilot, lambda: app.screen.query_one("#initiative-table").row_count > 0, "rows")
+        await until(
+            pilot,
+            lambda: app.screen.query_one("#initiative-table", DataTable).row_count > 0,
+            "rows",
+        )
 
         await pilot.press("minus", "minus")
         await alice.wait_for(lambda: alice.view["actors"][thorin]["hp"]["current"] == 10)
@@ -284,7 +290,9 @@ async def test_players_panel_shows_join_details_and_kicks(
         code = app.session.join_code()
         assert app.session.join_link() == f"https://table.example/?code={code}"
         await pilot.press("3")
-        await until(pilot, lambda: app.screen.query_one("#players-table").row_count == 1, "Alice")
+        await until(
+            pilot, lambda: app.screen.query_one("#players-table", DataTable).row_count == 1, "Alice"
+        )
 
         await pilot.press("c")
         assert app.clipboard == f"https://table.example/?code={code}"
