@@ -368,3 +368,20 @@ async def test_flood_of_player_moves_is_applied_in_batches(tmp_path: Path) -> No
         assert len(applied) < 100, "the widgets were updated per change, not per batch"
         token = next(t for t in screen.query_one(MapView).board.tokens if t.actor_id == pip)
         assert (token.x, token.y) == (399 % 20, 2)
+
+
+async def test_gm_moves_a_token_with_the_mouse(tmp_path: Path, clients: list[Client]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        alice = await join(app, clients, "Alice")
+        await pilot.press("5")
+        map_view = app.screen.query_one(MapView)
+        goblin = actor_id(app.session.manager.state, "Goblin 1")
+        position = app.session.manager.state["currentSession"]["tokenPositions"][goblin]
+
+        await pilot.click(MapView, offset=(position["x"] * 2, position["y"]))
+        assert map_view.selected == goblin
+        await pilot.click(MapView, offset=(2 * 2, 1))
+        positions = alice.view["currentSession"]["tokenPositions"]
+        await alice.wait_for(lambda: positions.get(goblin) == {"x": 2, "y": 1})

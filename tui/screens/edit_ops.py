@@ -16,6 +16,17 @@ from vtt_host.errors import ActionError
 from vtt_host.patching import check_op
 
 
+def readable_op(change: Mapping[str, Any]) -> dict[str, Any]:
+    """An op without the empty fields stored proposals carry (``"from": null``)."""
+    needs_value = change.get("op") in ("add", "replace", "test")
+    needs_from = change.get("op") in ("move", "copy")
+    return {
+        key: value
+        for key, value in change.items()
+        if (key != "value" or needs_value) and (key != "from" or needs_from)
+    }
+
+
 def parse_ops(text: str) -> list[dict[str, Any]]:
     """The edited ops, or ValueError saying what is wrong with them."""
     try:
@@ -43,7 +54,7 @@ class EditOpsScreen(ModalScreen[list[dict[str, Any]] | None]):
     def __init__(self, summary: str, ops: Sequence[Mapping[str, Any]]) -> None:
         super().__init__()
         self._summary = summary
-        self._text = json.dumps(list(ops), indent=2, ensure_ascii=False)
+        self._text = json.dumps([readable_op(o) for o in ops], indent=2, ensure_ascii=False)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
