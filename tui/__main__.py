@@ -18,6 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--public-url", default=None, help="the join address through a tunnel")
     parser.add_argument("--campaign", default=None, help="campaign name or id")
     parser.add_argument("--demo", action="store_true", help="create the sample if there is none")
+    parser.add_argument("--no-announce", action="store_true", help="no zeroconf announcement")
     args = parser.parse_args(argv)
     return run(
         data_dir=args.data_dir,
@@ -26,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         public_url=args.public_url,
         campaign=args.campaign,
         demo=args.demo,
+        announce=not args.no_announce,
     )
 
 

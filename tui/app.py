@@ -325,6 +325,8 @@ def run(
     public_url: str | None = None,
     campaign: str | None = None,
     demo: bool = False,
+    *,
+    announce: bool = True,
 ) -> int:
     """Run the GM app until the GM quits (or SIGTERM); returns the exit status."""
     config = AppConfig(
@@ -334,6 +336,7 @@ def run(
         host=host,
         port=port,
         public_url=public_url,
+        announce=announce,
         handle_signals=True,
     )
     return asyncio.run(_run(config))

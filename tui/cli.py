@@ -18,6 +18,7 @@ def _run_app(args: argparse.Namespace) -> int:
         public_url=getattr(args, "public_url", None),
         campaign=getattr(args, "campaign", None),
         demo=getattr(args, "demo", False),
+        announce=not getattr(args, "no_announce", False),
     )
 
 
