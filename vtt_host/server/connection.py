@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State as WebSocketState
 
 from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import ActionError, Stale
@@ -42,6 +43,9 @@ from vtt_host.server.metrics import Metrics
 from vtt_host.views import GM_ID
 
 logger = logging.getLogger(__name__)
+
+DIRECT_WRITE_MAX_BUFFERED_BYTES = 64 * 1024
+"""Past this much unsent data a frame waits in the bounded queue instead."""
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_PROTOCOL = 4002
@@ -157,6 +161,7 @@ class Connection:
         self._held: list[str] | None = []
         """Frames published before ``start``; None once the connection is live."""
         self._writer: asyncio.Task[None] | None = None
+        self._writing = False
         self._closer: asyncio.Task[None] | None = None
 
     @property
@@ -230,8 +235,13 @@ class Connection:
             self.send(text)
 
     def send(self, text: str) -> None:
-        """Queue one frame; a full queue closes the connection so the client resumes."""
+        """Send one frame now if the socket keeps up, else queue it.
+
+        A full queue closes the connection so the client resumes.
+        """
         if self.state not in (State.OPEN, State.HELLO):
+            return
+        if self._write_now(text):
             return
         if not self._queue.put(text):
             self._metrics.closed_slow += 1
@@ -274,12 +284,39 @@ class Connection:
         await self._close_now(CLOSE_GOING_AWAY, "closed")
         self.state = State.CLOSED
 
+    def _write_now(self, text: str) -> bool:
+        """Write a frame synchronously when nothing is waiting and the socket drains.
+
+        Most frames are a couple of hundred bytes for a client that keeps up; waking a
+        writer task for each cost more than the write itself. This is the happy path of
+        websockets' own ``send`` (frame with the Sans-I/O protocol, hand the bytes to
+        the transport) without its await; anything else goes through the queue, whose
+        bounds still drop a client that does not read.
+        """
+        ws = self.ws
+        if (
+            self._writing
+            or len(self._queue)
+            or self.state is not State.OPEN
+            or ws.protocol.state is not WebSocketState.OPEN
+            or ws.transport.get_write_buffer_size() > DIRECT_WRITE_MAX_BUFFERED_BYTES
+        ):
+            return False
+        ws.protocol.send_text(text.encode())
+        ws.send_data()
+        self._metrics.frames_out += 1
+        self._metrics.bytes_out += len(text)
+        return True
+
     async def _write_loop(self) -> None:
         while (text := await self._queue.get()) is not None:
+            self._writing = True
             try:
                 await self.ws.send(text)
             except ConnectionClosed:
                 return
+            finally:
+                self._writing = False
             self._metrics.frames_out += 1
             self._metrics.bytes_out += len(text)
 
