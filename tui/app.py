@@ -9,6 +9,7 @@ then the library, which writes a final checkpoint and a "shutdown" backup.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import signal
@@ -69,11 +70,16 @@ class GmApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(self.config.refresh_interval_s, self.apply_pending)
+        # A proposal is what the GM is waiting for: show it now, not on the next tick.
+        self.session.on_proposal = self._show_proposal_now
         if self.config.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in SHUTDOWN_SIGNALS:
                 loop.add_signal_handler(signum, self._on_signal)
         self.boot()
+
+    def _show_proposal_now(self) -> None:
+        self.call_later(self.apply_pending)
 
     def _on_signal(self) -> None:
         self.call_later(self.action_quit)
@@ -126,6 +132,9 @@ class GmApp(App[None]):
                 timeout=30,
             )
         self._main.apply([])
+        # The screen's widgets live as long as the app: keep the cyclic collector from
+        # walking them on every pass (its pauses showed as stalls under load).
+        gc.freeze()
         self.ready = True
 
     async def _first_campaign(self) -> str | None:

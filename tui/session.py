@@ -34,6 +34,8 @@ from vtt_host.views import GM
 
 logger = logging.getLogger(__name__)
 
+PENDING_APPEND_PATH = "/currentSession/pendingActions/-"
+
 SETTINGS_FILE = "gm-app.json"
 """Remembers the campaign the GM had open, next to the campaigns themselves."""
 ROUTE_PROBE_ADDRESS = ("192.0.2.1", 9)
@@ -63,6 +65,8 @@ class GmSession:
         self.campaign: LiveCampaign | None = None
         self.host: Host | None = None
         self.inbox: deque[Published] = deque()
+        self.on_proposal: Callable[[], None] | None = None
+        """Called when a change brings a new proposal: the GM should see it at once."""
         self._served: dict[str, LiveCampaign] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._bound_port: int | None = None
@@ -90,6 +94,14 @@ class GmSession:
 
     def status(self) -> CampaignStatus | None:
         return None if self.campaign is None else self.campaign.status()
+
+    def _receive(self, published: Published) -> None:
+        """The manager's listener: queue the change; flag new proposals as urgent."""
+        self.inbox.append(published)
+        if self.on_proposal is not None and any(
+            op["path"] == PENDING_APPEND_PATH for op in published.ops
+        ):
+            self.on_proposal()
 
     def drain(self) -> list[Published]:
         """Everything published since the last call, oldest first."""
@@ -132,7 +144,7 @@ class GmSession:
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.inbox.clear()
-        _, _, self._unsubscribe = await live.manager.attach(GM, self.inbox.append)
+        _, _, self._unsubscribe = await live.manager.attach(GM, self._receive)
         self.campaign = live
         self._served[live.id] = live
         if self.host is not None:

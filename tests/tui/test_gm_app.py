@@ -343,6 +343,7 @@ async def test_flood_of_player_moves_is_applied_in_batches(tmp_path: Path) -> No
     applied: list[int] = []
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
+        await pilot.press("5")  # the map is on screen, so it is redrawn with each batch
         screen = app.screen
         original = screen.apply  # type: ignore[attr-defined]
 

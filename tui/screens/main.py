@@ -65,6 +65,8 @@ class MainScreen(Screen[None]):
         self.shown_version = 0
         """The version the GM is looking at: decisions are checked against it."""
         self._stale: dict[str, tuple[str, ...]] = {}
+        self._log_behind = False
+        """Changes arrived while the change log was hidden: rebuild it when shown."""
         self._move_lock = asyncio.Lock()
 
     @property
@@ -101,6 +103,7 @@ class MainScreen(Screen[None]):
     def reset(self) -> None:
         """A campaign was (re)opened: show it from scratch."""
         self._stale = {}
+        self._log_behind = False
         self.query_one(ChangeLog).clear()
         state = self.session.manager.state
         self.query_one(ChangeLog).show(
@@ -120,17 +123,43 @@ class MainScreen(Screen[None]):
         self._stale = {k: v for k, v in self._stale.items() if k in live_ids}
         queue.proposals = proposals
         queue.stale = dict(self._stale)
-        self.query_one(InitiativeTracker).order = viewmodels.initiative(state)
-        self.query_one(PlayerList).rows = viewmodels.players(state)
-        self.query_one("#chat-log", ChatLog).messages = viewmodels.chat(state)
-        self.query_one(MapView).board = viewmodels.board(state)
-        self._show_join_info()
+        # Only the tab on screen is redrawn: under a flood of moves, redrawing hidden
+        # panels cost layout passes that delayed the players' acks. A tab catches up
+        # when it is shown (``on_tabbed_content_tab_activated``).
+        active = self.query_one("#tabs", TabbedContent).active
+        if active == "initiative":
+            self.query_one(InitiativeTracker).order = viewmodels.initiative(state)
+        elif active == "players":
+            self.query_one(PlayerList).rows = viewmodels.players(state)
+            self._show_join_info()
+        elif active == "chat":
+            self.query_one("#chat-log", ChatLog).messages = viewmodels.chat(state)
+        elif active == "map":
+            self.query_one(MapView).board = viewmodels.board(state)
         if batch:
-            self.query_one(ChangeLog).show(
-                (p.version, player_name(state, p.by), p.description)
-                for p in batch[-CHANGE_LOG_LINES:]
-            )
+            if active == "chat" and not self._log_behind:
+                self.query_one(ChangeLog).show(
+                    (p.version, player_name(state, p.by), p.description)
+                    for p in batch[-CHANGE_LOG_LINES:]
+                )
+            else:
+                self._log_behind = True
             self._announce_proposals(state, batch)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Bring the panel just shown up to date (hidden panels are not redrawn)."""
+        if self.session.campaign is None:
+            return
+        if event.pane.id == "chat" and self._log_behind:
+            self._log_behind = False
+            state = self.session.manager.state
+            log = self.query_one(ChangeLog)
+            log.clear()
+            log.show(
+                (entry["version"], player_name(state, entry["by"]), entry["description"])
+                for entry in state["changeLog"][-CHANGE_LOG_LINES:]
+            )
+        self.apply([])
 
     def show_status(self) -> None:
         """Refresh the status bar (cheap; the app calls it on every tick)."""
