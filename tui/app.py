@@ -33,6 +33,7 @@ from tui.screens.pick import PickScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
+from vtt_host.serving import tune_interpreter
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +339,7 @@ def run(
     announce: bool = True,
 ) -> int:
     """Run the GM app until the GM quits (or SIGTERM); returns the exit status."""
+    tune_interpreter()
     config = AppConfig(
         data_dir=data_dir,
         campaign=campaign,

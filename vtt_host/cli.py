@@ -21,7 +21,7 @@ from vtt_host.discovery import browse
 from vtt_host.errors import VttError
 from vtt_host.library import Library
 from vtt_host.schema import json_schema
-from vtt_host.serving import ServeOptions, ServingSession
+from vtt_host.serving import ServeOptions, ServingSession, tune_interpreter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -300,6 +300,7 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    tune_interpreter()
     if run_app is not None and args.command in (None, "run"):
         return _guarded(lambda: run_app(args))
     command = COMMANDS.get(args.command or "run")

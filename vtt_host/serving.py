@@ -8,6 +8,7 @@ backup of every open campaign).
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,16 @@ from vtt_host.live import LiveCampaign
 from vtt_host.server import Host, HostLimits
 
 logger = logging.getLogger(__name__)
+
+
+GIL_SWITCH_INTERVAL_S = 0.001
+"""The storage threads share the interpreter with the event loop; at Python's default
+(5 ms) a thread holding it can delay every player's frame by up to 5 ms."""
+
+
+def tune_interpreter() -> None:
+    """Process-wide settings for a latency-sensitive host (the programs call this)."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
 @dataclass(frozen=True, slots=True)
