@@ -334,21 +334,31 @@ def _decode_rows(campaign_id: str, rows: list[tuple[Any, ...]]) -> list[JournalR
     return records
 
 
-def load(conn: sqlite3.Connection, campaign_id: str) -> LoadedCampaign:
-    """The verified snapshot and every later journal row, parsed."""
-    loaded = _read_verified(conn, campaign_id, decode=True)
+Verified = tuple[int, int, str]
+"""What a verification saw: (snapshot version, latest version, snapshot sha256)."""
+
+
+def load(
+    conn: sqlite3.Connection, campaign_id: str, verified: Verified | None = None
+) -> LoadedCampaign:
+    """The verified snapshot and every later journal row, parsed.
+
+    ``verified`` is what a ``verify`` of this store saw moments ago: if the campaign
+    is still exactly that, its checksums are not computed a second time.
+    """
+    loaded, _ = _read_verified(conn, campaign_id, decode=True, verified=verified)
     assert loaded is not None
     return loaded
 
 
-def verify(conn: sqlite3.Connection, campaign_id: str) -> int | None:
+def verify(conn: sqlite3.Connection, campaign_id: str) -> tuple[int | None, Verified]:
     """Check every checksum without parsing anything (the start-up check).
 
     Raises CorruptCampaign when the state cannot be rebuilt. Rows behind the snapshot
     (kept for undo, conflict checks and resume) do not hold the state: for those, the
     newest damaged version is returned so the caller can drop them and report it.
     """
-    _read_verified(conn, campaign_id, decode=False)
+    _, seen = _read_verified(conn, campaign_id, decode=False, verified=None)
     with read_transaction(conn):
         snapshot_version = conn.execute(
             "SELECT snapshot_version FROM campaigns WHERE id = ?", (campaign_id,)
@@ -364,7 +374,7 @@ def verify(conn: sqlite3.Connection, campaign_id: str) -> int | None:
             _check_row(campaign_id, row)
         except (ValueError, TypeError):
             damaged = row[0]
-    return damaged
+    return damaged, seen
 
 
 def drop_journal_through(conn: sqlite3.Connection, campaign_id: str, version: int) -> int:
@@ -379,8 +389,8 @@ def drop_journal_through(conn: sqlite3.Connection, campaign_id: str, version: in
 
 
 def _read_verified(
-    conn: sqlite3.Connection, campaign_id: str, *, decode: bool
-) -> LoadedCampaign | None:
+    conn: sqlite3.Connection, campaign_id: str, *, decode: bool, verified: Verified | None
+) -> tuple[LoadedCampaign | None, Verified]:
     ok_up_to: int | None = None
     try:
         with read_transaction(conn):
@@ -393,7 +403,9 @@ def _read_verified(
                 raise CorruptCampaign(campaign_id, None, "its snapshot is missing")
             snapshot_version, digest = int(snap[0]), str(snap[1])
             blob = _read_blob(conn, int(snap[2]), int(snap[3]))
-            if hashlib.sha256(blob).hexdigest() != digest:
+            seen = (snapshot_version, info.version, digest)
+            trusted = verified == seen
+            if not trusted and hashlib.sha256(blob).hexdigest() != digest:
                 raise CorruptCampaign(
                     campaign_id,
                     None,
@@ -411,7 +423,8 @@ def _read_verified(
                         campaign_id, ok_up_to, f"journal row {ok_up_to + 1} is missing"
                     )
                 try:
-                    _check_row(campaign_id, row)
+                    if not trusted:
+                        _check_row(campaign_id, row)
                 except (ValueError, TypeError) as exc:
                     raise CorruptCampaign(campaign_id, ok_up_to, str(exc)) from exc
                 ok_up_to += 1
@@ -427,7 +440,8 @@ def _read_verified(
             ok_up_to,
             f"the journal ends at version {ok_up_to} but the campaign is at {info.version}",
         )
-    return LoadedCampaign(info, blob, snapshot_version, records) if decode else None
+    loaded = LoadedCampaign(info, blob, snapshot_version, records) if decode else None
+    return loaded, seen
 
 
 def records_since(

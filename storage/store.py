@@ -69,6 +69,8 @@ class Store:
         self._writer = writer
         self._reader = reader
         self._closing: asyncio.Task[None] | None = None
+        self._verified: dict[str, q.Verified] = {}
+        """Campaigns whose checksums were just verified, so their next load need not."""
 
     @classmethod
     async def open(
@@ -194,7 +196,8 @@ class Store:
     async def load(self, campaign_id: str) -> LoadedCampaign:
         """The verified snapshot plus every later record; CorruptCampaign if damaged."""
         self._check_open()
-        return await self._reader.call(lambda c: q.load(c, campaign_id))
+        verified = self._verified.pop(campaign_id, None)
+        return await self._reader.call(lambda c: q.load(c, campaign_id, verified))
 
     async def verify(self, campaign_id: str) -> int | None:
         """Check every checksum of a campaign without parsing it; CorruptCampaign if damaged.
@@ -203,9 +206,11 @@ class Store:
         are dropped and the newest dropped version is returned, for the caller to report.
         """
         self._check_open()
-        damaged: int | None = await self._reader.call(lambda c: q.verify(c, campaign_id))
+        damaged, seen = await self._reader.call(lambda c: q.verify(c, campaign_id))
         if damaged is not None:
             await self._writer.call(lambda c: q.drop_journal_through(c, campaign_id, damaged))
+        else:
+            self._verified[campaign_id] = seen
         return damaged
 
     async def records_since(self, campaign_id: str, version: int) -> list[JournalRecord] | None:

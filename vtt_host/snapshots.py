@@ -22,7 +22,7 @@ from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
 from vtt_host.views import Audience, entity_view, view
 
 ENTITY_COLLECTIONS = ("players", *HIDEABLE)
-SLICE_BUDGET_S = 0.002
+SLICE_BUDGET_S = 0.001
 """Encode for at most this long before letting other tasks run."""
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
