@@ -14,6 +14,7 @@ import logging
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 from textual import work
@@ -36,6 +37,8 @@ from vtt_host.errors import VttError
 from vtt_host.serving import tune_interpreter
 
 logger = logging.getLogger(__name__)
+
+STATUS_REFRESH_S = 0.5
 
 LOG_FILE = "gm-app.log"
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -65,6 +68,7 @@ class GmApp(App[None]):
         self.ready = False
         self._main = MainScreen()
         self._quitting = False
+        self._status_shown_at = 0.0
 
     def get_default_screen(self) -> Screen[None]:
         return self._main
@@ -93,7 +97,12 @@ class GmApp(App[None]):
         try:
             if batch:
                 self._main.apply(batch)
-            self._main.show_status()
+            now = time.monotonic()
+            if now - self._status_shown_at >= STATUS_REFRESH_S:
+                # The version moves with every token: redrawing the bar at the tick
+                # rate cost whole-screen updates under load, for nothing a GM reads.
+                self._status_shown_at = now
+                self._main.show_status()
         except NoMatches:
             logger.debug("the screen is closing; %d changes not shown", len(batch))
 
