@@ -56,6 +56,11 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
+def _settle_all(pairs: list[tuple[asyncio.Future[Any], BaseException | None]]) -> None:
+    for future, error in pairs:
+        _settle(future, None, error)
+
+
 def _resolve(
     loop: asyncio.AbstractEventLoop,
     future: asyncio.Future[Any],
@@ -158,5 +163,14 @@ class DbThread:
         except BaseException as exc:  # every waiting caller must hear about it
             logger.exception("group commit of %d appends failed", len(appends))
             outcomes = [exc] * len(appends)
-        for job, error in zip(appends, outcomes, strict=True):
-            _resolve(job.loop, job.future, None, error)
+        # One wake-up of the event loop for the whole group, not one per append: under
+        # load a group holds dozens of appends, and each wake-up is a system call.
+        settled = [(job.future, error) for job, error in zip(appends, outcomes, strict=True)]
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+        for job, pair in zip(appends, settled, strict=True):
+            by_loop.setdefault(job.loop, []).append(pair)
+        for loop, pairs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_all, pairs)
+            except RuntimeError:
+                logger.debug("event loop closed before a group commit finished")
