@@ -25,7 +25,7 @@ from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
 from vtt_host.errors import VttError
-from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign
+from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign, asset_files
 from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
 from vtt_host.patching import apply_ops_unchecked
 from vtt_host.schema import SCHEMA_VERSION, new_state, validate_state
@@ -208,19 +208,9 @@ class Library:
             state["campaign"]["name"],
             state["version"],
             int(state.get("schemaVersion", SCHEMA_VERSION)),
-            self._asset_files(state),
+            asset_files(state, self.assets),
             reason,
         )
-
-    def _asset_files(self, state: dict[str, Any]) -> dict[str, bytes]:
-        files: dict[str, bytes] = {}
-        for collection in ("actors", "items", "maps"):
-            for entity in state.get(collection, {}).values():
-                sha = entity.get("imageAsset")
-                path = self.assets.path(sha) if sha else None
-                if path is not None:
-                    files[path.name] = path.read_bytes()
-        return files
 
     # -- files -----------------------------------------------------------------------
 
@@ -236,7 +226,7 @@ class Library:
             name=state["campaign"]["name"],
             version=state["version"],
             schema_version=SCHEMA_VERSION,
-            assets=self._asset_files(state),
+            assets=asset_files(state, self.assets),
         )
         return path
 

@@ -27,7 +27,7 @@ from vtt_host.snapshots import SnapshotEncoder
 from vtt_host.views import Audience
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,18 @@ class CampaignStatus:
     checkpoint_version: int
     last_backup_at: float | None
     last_backup_version: int | None
+
+
+def asset_files(state: Mapping[str, Any], assets: AssetStore) -> dict[str, bytes]:
+    """The image files a campaign document refers to, as campaign-file members."""
+    files: dict[str, bytes] = {}
+    for collection in ("actors", "items", "maps"):
+        for entity in state.get(collection, {}).values():
+            sha = entity.get("imageAsset")
+            path = assets.path(sha) if sha else None
+            if path is not None:
+                files[path.name] = path.read_bytes()
+    return files
 
 
 class LiveCampaign:
@@ -177,15 +189,7 @@ class LiveCampaign:
 
     def asset_files(self) -> dict[str, bytes]:
         """The image files the campaign refers to, as campaign-file members."""
-        files: dict[str, bytes] = {}
-        state = self.manager.state
-        for collection in ("actors", "items", "maps"):
-            for entity in state[collection].values():
-                sha = entity.get("imageAsset")
-                path = self._assets.path(sha) if sha else None
-                if path is not None:
-                    files[path.name] = path.read_bytes()
-        return files
+        return asset_files(self.manager.state, self._assets)
 
     def _checkpoint_due(self) -> bool:
         behind = self.manager.version - self._checkpoint_version
