@@ -16,7 +16,7 @@ import enum
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -45,6 +45,16 @@ from vtt_host.views import GM_ID
 logger = logging.getLogger(__name__)
 
 DIRECT_WRITE_MAX_BUFFERED_BYTES = 64 * 1024
+FRAGMENT_CHARS = 256 * 1024
+"""Frames longer than this (welcomes with a full view) are sent as a fragmented message."""
+
+
+async def _fragments(text: str) -> AsyncIterator[str]:
+    for start in range(0, len(text), FRAGMENT_CHARS):
+        yield text[start : start + FRAGMENT_CHARS]
+        await asyncio.sleep(0)  # let other connections write between fragments
+
+
 """Past this much unsent data a frame waits in the bounded queue instead."""
 
 CLOSE_UNAUTHORIZED = 4001
@@ -296,6 +306,7 @@ class Connection:
         ws = self.ws
         if (
             self._writing
+            or len(text) > FRAGMENT_CHARS
             or len(self._queue)
             or self.state is not State.OPEN
             or ws.protocol.state is not WebSocketState.OPEN
@@ -312,7 +323,12 @@ class Connection:
         while (text := await self._queue.get()) is not None:
             self._writing = True
             try:
-                await self.ws.send(text)
+                if len(text) > FRAGMENT_CHARS:
+                    # A full view (megabytes) goes out in fragments: each is encoded and
+                    # written in its own step, so other players' frames are not held up.
+                    await self.ws.send(_fragments(text))
+                else:
+                    await self.ws.send(text)
             except ConnectionClosed:
                 return
             finally:
