@@ -253,7 +253,9 @@ def test_scattered_export_becomes_one_valid_campaign(tmp_path: Path, style: str)
     assert campaign["pluginId"] == "dnd5e"
     assert campaign["tags"] == ["horror"]
     assert campaign["settings"]["allowPlayerDice"] is True
-    assert campaign["settings"]["legacy"]["inviteCode"] == "XK-42"
+    assert "legacy" not in campaign["settings"]
+    assert '"inviteCode": "XK-42"' in campaign["gmNotes"]  # kept, but only for the GM
+    assert "XK-42" not in json.dumps(view(state, player(next(iter(state["players"])))))
     assert "__v" not in json.dumps(state)
     assert set(state["actors"]) == {THORIN, ELARA, BOSS}
     assert set(state["items"]) == {SWORD, POTION}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vtt_host.legacy.context import Warn, long_text, name_of
+from vtt_host.legacy.document import with_legacy_note
 from vtt_host.legacy.errors import LegacyImportError
 from vtt_host.legacy.fields import INTERNAL_FIELDS, as_ref, as_text, first, raw_id
 from vtt_host.legacy.files import Doc
@@ -99,7 +100,11 @@ def game_master_ref(campaign: Doc) -> str | None:
 
 
 def campaign_info(doc: Doc, warn: Warn) -> dict[str, Any]:
-    """The new ``campaign`` object; unknown old fields go to its ``settings.legacy``."""
+    """The new ``campaign`` object; unknown old fields go to the end of its GM notes.
+
+    Not to ``settings``: players see those, and old fields can hold secrets (invite
+    codes, the GM's plans).
+    """
     data = doc.data
     name = name_of(first(data, "name", "title")[1], "Imported campaign", doc.where, warn)
     info: dict[str, Any] = {"name": name}
@@ -114,12 +119,11 @@ def campaign_info(doc: Doc, warn: Warn) -> dict[str, Any]:
     tags = data.get("tags")
     if isinstance(tags, list):
         info["tags"] = [t[:NAME_MAX_CHARS] for t in (as_text(tag) for tag in tags) if t]
-    info["gmNotes"] = long_text(data.get("gmNotes"), doc.where, "GM notes", warn)
+    notes = long_text(data.get("gmNotes"), doc.where, "GM notes", warn)
     legacy = {
         key: value
         for key, value in data.items()
         if key not in INFO_FIELDS and key not in INTERNAL_FIELDS and value is not None
     }
-    if legacy:
-        info["settings"]["legacy"] = legacy
+    info["gmNotes"] = with_legacy_note(notes, legacy, doc.where, warn) if legacy else notes
     return info

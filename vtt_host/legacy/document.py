@@ -35,13 +35,18 @@ def finish(entity: Entity, warn: Warn) -> dict[str, Any]:
         key = "legacy" if "legacy" not in data["pluginData"] else "legacyImport"
         data["pluginData"][key] = entity.legacy
         return data
-    note = "Legacy fields (imported): " + json.dumps(entity.legacy, sort_keys=True)
-    notes = f"{data['gmNotes']}\n\n{note}" if data.get("gmNotes") else note
-    if len(notes) > TEXT_MAX_CHARS:
-        warn(f"{entity.where}: old fields too long for the GM notes; cut")
-        notes = notes[:TEXT_MAX_CHARS]
-    data["gmNotes"] = notes
+    data["gmNotes"] = with_legacy_note(data.get("gmNotes", ""), entity.legacy, entity.where, warn)
     return data
+
+
+def with_legacy_note(notes: str, legacy: dict[str, Any], where: str, warn: Warn) -> str:
+    """GM notes with the old fields appended as one line of JSON (GM-only, never lost)."""
+    note = "Legacy fields (imported): " + json.dumps(legacy, sort_keys=True)
+    notes = f"{notes}\n\n{note}" if notes else note
+    if len(notes) > TEXT_MAX_CHARS:
+        warn(f"{where}: old fields too long for the GM notes; cut")
+        notes = notes[:TEXT_MAX_CHARS]
+    return notes
 
 
 def validated(state: dict[str, Any]) -> dict[str, Any]:
