@@ -37,15 +37,25 @@ from vtt_host.actions import (
 )
 from vtt_host.actions._common import display_name, op
 from vtt_host.actions.models import Join, Leave, Undo
+from vtt_host.actions.table import chat_message_ops
 from vtt_host.conflicts import overlapping, written_paths
-from vtt_host.errors import Forbidden, Invalid, NotFound, PatchError, PersistenceFailed, Stale
+from vtt_host.errors import (
+    ActionError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PatchError,
+    PersistenceFailed,
+    Stale,
+)
 from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, check_op, parse_path
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
-from vtt_host.views import Audience, AudienceFilters, view
+from vtt_host.views import GM_ID, Audience, AudienceFilters, view
 
 logger = logging.getLogger(__name__)
 
+CHAT_TEXT_LIMIT = 2000
 HISTORY_LIMIT = 1000
 """Changes kept in memory for staleness checks and undo (the storage window matches)."""
 PENDING_PER_PLAYER_LIMIT = 20
@@ -269,6 +279,7 @@ class StateManager:
                 version = await self._commit(
                     compiled, caller.player_id, ctx, {"kind": "decide"}, decision
                 )
+                await self._tell_proposer(ctx, pending, approved=False, reason=reason)
                 return Applied(version)
             ops = list(pending["changes"] if changes is None else changes)
             for change in ops:
@@ -280,7 +291,33 @@ class StateManager:
             )
             meta = {"kind": "decide", "undoable": True}
             version = await self._commit(compiled, caller.player_id, ctx, meta, decision)
+            await self._tell_proposer(ctx, pending, approved=True, reason=reason)
             return Applied(version)
+
+    async def _tell_proposer(
+        self, ctx: Context, pending: Mapping[str, Any], *, approved: bool, reason: str | None
+    ) -> None:
+        """Also tell the proposer in a whisper, as its own change (never undone with the
+        decision): unlike the ``decided`` frame, the chat is part of the campaign, so a
+        player who was away when the GM decided still learns of it."""
+        verdict = "approved" if approved else "rejected"
+        text = f"Your proposal was {verdict}: {pending['summary']}"
+        if reason:
+            text += f" ({reason})"
+        message = {
+            "id": ctx.make_id("m"),
+            "from": GM_ID,
+            "fromName": "GM",
+            "text": text[:CHAT_TEXT_LIMIT],
+            "to": pending["playerId"],
+            "at": ctx.now_ms,
+            "roll": None,
+        }
+        told = Compiled(chat_message_ops(self._state, message), f"GM told the proposer: {verdict}")
+        try:
+            await self._commit(told, GM_ID, ctx, {"kind": "tell"})
+        except ActionError as error:  # the decision itself is already durable
+            logger.warning("could not whisper a decision to its proposer: %s", error)
 
     # -- internals -------------------------------------------------------------------
 

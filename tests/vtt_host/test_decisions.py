@@ -187,8 +187,11 @@ async def test_gm_approves_a_proposal_and_the_player_is_told(manager: StateManag
     assert outcome == Applied(2)
     assert hp(manager) == 8
     assert queue(manager) == []
-    assert description(manager) == "GM approved Alice's proposal: drink a potion"
-    assert received[-1].decision == Decision(queued.action_id, "p1", True, None)
+    logged = [entry["description"] for entry in manager.state["changeLog"][-2:]]
+    assert logged[0] == "GM approved Alice's proposal: drink a potion"
+    assert received[0].decision == Decision(queued.action_id, "p1", True, None)
+    told = manager.state["currentSession"]["chatMessages"][-1]
+    assert (told["to"], told["text"]) == ("p1", "Your proposal was approved: drink a potion")
 
 
 async def test_gm_approves_with_edited_changes(manager: StateManager) -> None:
@@ -215,8 +218,10 @@ async def test_gm_rejects_a_proposal_with_a_reason(manager: StateManager) -> Non
     assert outcome == Applied(2)
     assert hp(manager) == 12
     assert queue(manager) == []
-    assert description(manager) == "GM rejected Alice's proposal"
-    assert received[-1].decision == Decision(queued.action_id, "p1", False, "no potions left")
+    assert manager.state["changeLog"][-2]["description"] == "GM rejected Alice's proposal"
+    assert received[0].decision == Decision(queued.action_id, "p1", False, "no potions left")
+    told = manager.state["currentSession"]["chatMessages"][-1]["text"]
+    assert told == "Your proposal was rejected: drink a potion (no potions left)"
 
 
 async def test_player_cannot_decide(manager: StateManager) -> None:
