@@ -47,6 +47,18 @@ async def propose_hp(player: Client, actor: str, value: int, summary: str) -> st
     return str(ack["actionId"])
 
 
+async def thorin_proposes(
+    app: GmApp, clients: list[Client], hp: int, summary: str
+) -> tuple[Client, str, str]:
+    """Alice joins, the GM gives her Thorin, and she proposes a new HP for him.
+
+    Returns (Alice's client, Thorin's id, the proposal's action id).
+    """
+    alice = await join(app, clients, "Alice")
+    thorin = await give(app, "Thorin", alice)
+    return alice, thorin, await propose_hp(alice, thorin, hp, summary)
+
+
 def queue_of(app: GmApp) -> ApprovalQueue:
     return app.screen.query_one(ApprovalQueue)
 
@@ -65,9 +77,9 @@ async def test_gm_approves_a_proposal_and_the_player_receives_it(
     app.notify = remember  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        alice = await join(app, clients, "Alice")
-        thorin = await give(app, "Thorin", alice)
-        action_id = await propose_hp(alice, thorin, 5, "Thorin is hit by an arrow")
+        alice, thorin, action_id = await thorin_proposes(
+            app, clients, 5, "Thorin is hit by an arrow"
+        )
         await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
 
         detail = app.screen.query_one(ProposalDetail)
@@ -89,9 +101,7 @@ async def test_gm_rejects_with_a_reason_the_player_reads(
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        alice = await join(app, clients, "Alice")
-        thorin = await give(app, "Thorin", alice)
-        await propose_hp(alice, thorin, 99, "Thorin feels great")
+        alice, thorin, _ = await thorin_proposes(app, clients, 99, "Thorin feels great")
         await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
 
         await pilot.press("1", "x")
@@ -107,9 +117,7 @@ async def test_gm_edits_the_changes_before_approving(tmp_path: Path, clients: li
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        alice = await join(app, clients, "Alice")
-        thorin = await give(app, "Thorin", alice)
-        await propose_hp(alice, thorin, 1, "Thorin takes 11 damage")
+        alice, thorin, _ = await thorin_proposes(app, clients, 1, "Thorin takes 11 damage")
         await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
 
         await pilot.press("1", "e")
@@ -128,9 +136,7 @@ async def test_stale_approval_is_marked_with_what_changed_and_stays(
     app = demo_app(tmp_path, refresh_interval_s=3600)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        alice = await join(app, clients, "Alice")
-        thorin = await give(app, "Thorin", alice)
-        action_id = await propose_hp(alice, thorin, 5, "Thorin is hit")
+        alice, thorin, action_id = await thorin_proposes(app, clients, 5, "Thorin is hit")
         app.apply_pending()
         assert len(queue_of(app).proposals) == 1
 
