@@ -31,6 +31,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from vtt_host.serving import tune_interpreter
+
 PROTOCOL_VERSION = 1
 READY_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 120.0
@@ -218,6 +220,7 @@ async def _serve_all(data_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="serve every campaign of a data dir")
     parser.add_argument("--data-dir", type=Path, required=True)
+    tune_interpreter()
     asyncio.run(_serve_all(parser.parse_args().data_dir))
 
 

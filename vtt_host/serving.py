@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
+from vtt_host.gcpolicy import defer_full_collections
 from vtt_host.library import Library, LibraryError
 from vtt_host.live import LiveCampaign
 from vtt_host.server import Host, HostLimits
@@ -31,6 +32,7 @@ GIL_SWITCH_INTERVAL_S = 0.001
 def tune_interpreter() -> None:
     """Process-wide settings for a latency-sensitive host (the programs call this)."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    defer_full_collections()  # a running Host collects at the table's pauses
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
+from vtt_host.gcpolicy import QuietCollector
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
 from vtt_host.server.connection import (
     CLOSE_GOING_AWAY,
@@ -32,6 +33,7 @@ from vtt_host.server.frames import PROTOCOL_VERSION, Hello
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
 from vtt_host.server.metrics import Metrics
+from vtt_host.server.writes import WriteCoalescer
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ class Host:
         self._clock = clock
         self._open_campaign = open_campaign
         self.metrics = Metrics()
+        self._writes = WriteCoalescer()
+        self._collector: asyncio.Task[None] | None = None
         self._failed_hellos = FailedHelloTracker(
             max_failures=self._limits.failed_hellos,
             window_s=self._limits.failed_hello_window_s,
@@ -169,6 +173,8 @@ class Host:
             server_header="vtt-host",
         )
         self._state = HostState.RUNNING
+        collector = QuietCollector(lambda: self.metrics.frames_in)
+        self._collector = asyncio.create_task(collector.run(), name="vtt gc")
         logger.info("serving on port %d", self.port)
 
     @property
@@ -201,6 +207,8 @@ class Host:
 
     async def _shutdown(self) -> None:
         self._state = HostState.CLOSING
+        if self._collector is not None:
+            self._collector.cancel()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -224,7 +232,12 @@ class Host:
 
     async def _handle(self, ws: ServerConnection) -> None:
         connection = Connection(
-            ws, self._authenticate, self._limits, self.metrics, clock=self._clock
+            ws,
+            self._authenticate,
+            self._limits,
+            self.metrics,
+            writes=self._writes,
+            clock=self._clock,
         )
         self._connections.add(connection)
         self.metrics.connections_total += 1

@@ -40,11 +40,13 @@ from vtt_host.server.frames import (
 )
 from vtt_host.server.limits import HostLimits, RateLimiter, Verdict
 from vtt_host.server.metrics import Metrics
+from vtt_host.server.writes import WriteCoalescer
 from vtt_host.views import GM_ID
 
 logger = logging.getLogger(__name__)
 
 DIRECT_WRITE_MAX_BUFFERED_BYTES = 64 * 1024
+"""Past this much unsent data a frame waits in the bounded queue instead."""
 FRAGMENT_CHARS = 256 * 1024
 """Frames longer than this (welcomes with a full view) are sent as a fragmented message."""
 
@@ -54,8 +56,6 @@ async def _fragments(text: str) -> AsyncIterator[str]:
         yield text[start : start + FRAGMENT_CHARS]
         await asyncio.sleep(0)  # let other connections write between fragments
 
-
-"""Past this much unsent data a frame waits in the bounded queue instead."""
 
 CLOSE_UNAUTHORIZED = 4001
 CLOSE_PROTOCOL = 4002
@@ -151,6 +151,7 @@ class Connection:
         limits: HostLimits,
         metrics: Metrics,
         *,
+        writes: WriteCoalescer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ws = ws
@@ -162,6 +163,9 @@ class Connection:
         self._metrics = metrics
         self._clock = clock
         self._queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes)
+        self._writes = writes or WriteCoalescer()
+        self._unflushed = 0
+        """Characters framed by ``_write_now`` that are not yet handed to the socket."""
         self._rate = RateLimiter(
             rate_per_s=limits.frames_per_s,
             burst=limits.burst_frames,
@@ -295,13 +299,14 @@ class Connection:
         self.state = State.CLOSED
 
     def _write_now(self, text: str) -> bool:
-        """Write a frame synchronously when nothing is waiting and the socket drains.
+        """Frame a frame now, to be written at the end of this loop step.
 
         Most frames are a couple of hundred bytes for a client that keeps up; waking a
         writer task for each cost more than the write itself. This is the happy path of
         websockets' own ``send`` (frame with the Sans-I/O protocol, hand the bytes to
-        the transport) without its await; anything else goes through the queue, whose
-        bounds still drop a client that does not read.
+        the transport) without its await, and with the write coalesced (``writes``);
+        anything else goes through the queue, whose bounds still drop a client that
+        does not read.
         """
         ws = self.ws
         if (
@@ -310,14 +315,27 @@ class Connection:
             or len(self._queue)
             or self.state is not State.OPEN
             or ws.protocol.state is not WebSocketState.OPEN
-            or ws.transport.get_write_buffer_size() > DIRECT_WRITE_MAX_BUFFERED_BYTES
+            or ws.transport.get_write_buffer_size() + self._unflushed
+            > DIRECT_WRITE_MAX_BUFFERED_BYTES
         ):
             return False
         ws.protocol.send_text(text.encode())
-        ws.send_data()
+        self._unflushed += len(text)
+        self._writes.mark(self)
         self._metrics.frames_out += 1
         self._metrics.bytes_out += len(text)
         return True
+
+    def flush(self) -> None:
+        """Write what ``_write_now`` framed, in one system call."""
+        self._unflushed = 0
+        ws = self.ws
+        if ws.protocol.state is not WebSocketState.OPEN:
+            ws.send_data()  # closing: websockets knows what else to do
+            return
+        chunks = ws.protocol.data_to_send()
+        if chunks:
+            ws.transport.write(b"".join(chunks))
 
     async def _write_loop(self) -> None:
         while (text := await self._queue.get()) is not None:
@@ -357,6 +375,8 @@ class Connection:
                 self._refuse_rate_limited(frame)
                 continue
             await self._dispatch(frame, received)
+            # The reply (an ack, after the patch it acknowledges) leaves first.
+            self._writes.flush(first=self)
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"

@@ -1,0 +1,47 @@
+"""Socket writes coalesced per event-loop step.
+
+A token move produces, within one step of the event loop, a patch for every connection
+and an ack for the mover. Written one by one, each frame is a system call, and the
+first one wakes the mover's client before its ack exists: the client reads the patch,
+sleeps, and is woken again for the ack. Instead, frames are framed at once (so their
+order is fixed) but written when the step ends: one write per connection, the
+connection that is being answered first, so its patch and ack arrive together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+
+class Flushable(Protocol):
+    def flush(self) -> None:
+        """Hand this connection's framed data to the socket."""
+
+
+class WriteCoalescer:
+    """Connections with framed, unwritten data; flushed at the end of the loop step."""
+
+    def __init__(self) -> None:
+        self._pending: dict[Flushable, None] = {}
+        self._scheduled = False
+
+    def mark(self, connection: Flushable) -> None:
+        """``connection`` has data to write; it goes out before the loop's next step."""
+        self._pending[connection] = None
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self, first: Flushable | None = None) -> None:
+        """Write every pending connection now, ``first`` (the one being answered) first."""
+        self._scheduled = False
+        pending, self._pending = self._pending, {}
+        if first is not None and first in pending:
+            del pending[first]
+            first.flush()
+        for connection in pending:
+            connection.flush()
+
+    def __len__(self) -> int:
+        return len(self._pending)
