@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ._worker import AppendJob
 from .errors import (
     CampaignExists,
     CampaignNotFound,
@@ -24,7 +23,7 @@ from .errors import (
     DuplicateVersionError,
     JournalGapError,
 )
-from .records import CampaignInfo, JournalRecord, LoadedCampaign, row_checksum
+from .records import CampaignInfo, EncodedRecord, JournalRecord, LoadedCampaign, row_checksum
 
 _CAMPAIGN_COLUMNS = "id, name, version, snapshot_version, created_at_ms, updated_at_ms"
 _JOURNAL_COLUMNS = "version, ops, inverse, by, description, at_ms, meta, sha256"
@@ -70,15 +69,16 @@ def _latest_version(conn: sqlite3.Connection, campaign_id: str) -> int:
 # --- writes ---------------------------------------------------------------------------
 
 
-def write_appends(conn: sqlite3.Connection, jobs: list[AppendJob]) -> list[BaseException | None]:
+def write_appends(
+    conn: sqlite3.Connection, records: list[EncodedRecord]
+) -> list[BaseException | None]:
     """Store every valid append in ONE transaction; refused ones write nothing."""
     outcomes: list[BaseException | None] = []
     latest: dict[str, int] = {}
     stamp = now_ms()
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for job in jobs:
-            rec = job.record
+        for rec in records:
             try:
                 current = latest.get(rec.campaign_id)
                 if current is None:
@@ -117,7 +117,7 @@ def write_appends(conn: sqlite3.Connection, jobs: list[AppendJob]) -> list[BaseE
     except sqlite3.Error as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        return [DatabaseWriteFailed(str(exc)) for _ in jobs]
+        return [DatabaseWriteFailed(str(exc)) for _ in records]
     return outcomes
 
 

@@ -113,6 +113,11 @@ class Store:
         logger.info("closed campaign database %s", self.db_path)
 
     @property
+    def inline_appends(self) -> int:
+        """Appends committed by the event loop's own thread (a quiet table's path)."""
+        return self._writer.inline_appends
+
+    @property
     def closed(self) -> bool:
         return self._closing is not None
 
@@ -172,7 +177,9 @@ class Store:
         waiting, the record may still be committed.
         """
         self._check_open()
-        await self._writer.append(encode_record(campaign_id, record))
+        encoded = encode_record(campaign_id, record)
+        if not self._writer.append_now(encoded):
+            await self._writer.append(encoded)
 
     async def checkpoint(
         self, campaign_id: str, version: int, snapshot: bytes | Sequence[bytes]

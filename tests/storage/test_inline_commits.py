@@ -1,0 +1,117 @@
+"""A quiet table's appends are committed by the event loop itself; busy ones are grouped."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from storage import JournalGapError, Store
+from storage import _worker as worker
+from storage._worker import DbThread
+from storage.records import EncodedRecord, encode_record
+
+from .conftest import move, state_bytes
+
+
+async def test_a_lone_append_is_committed_inline_and_survives_a_reopen(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path)
+    await store.create_campaign("c1", "Test", state_bytes(), 0)
+    for version in (1, 2, 3):
+        await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+        await store.append("c1", move(version))
+    assert store.inline_appends == 3
+    await store.close()
+    reopened = await Store.open(tmp_path)
+    loaded = await reopened.load("c1")
+    assert [r.version for r in loaded.records] == [1, 2, 3]
+    await reopened.close()
+
+
+async def test_a_burst_of_appends_is_group_committed_on_the_writer_thread(
+    store: Store,
+) -> None:
+    for n in range(20):
+        await store.create_campaign(f"c{n}", "Test", state_bytes(f"c{n}"), 0)
+    await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+    await asyncio.gather(*(store.append(f"c{n}", move(1)) for n in range(20)))
+    assert store.inline_appends <= 1  # only the first may find the table quiet
+    for n in range(20):
+        assert (await store.get_info(f"c{n}")).version == 1
+
+
+async def test_a_refused_inline_append_raises_and_writes_nothing(store: Store) -> None:
+    await store.create_campaign("c1", "Test", state_bytes(), 0)
+    await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+    with pytest.raises(JournalGapError):
+        await store.append("c1", move(2))
+    assert store.inline_appends == 1
+    assert (await store.get_info("c1")).version == 0
+
+
+def encoded(version: int) -> EncodedRecord:
+    return encode_record("c1", move(version))
+
+
+class SlowDisk:
+    """A batch writer that records which thread ran it and can be made slow."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+        self.delay_s = 0.0
+
+    def __call__(
+        self, conn: sqlite3.Connection, records: list[EncodedRecord]
+    ) -> list[BaseException | None]:
+        self.threads.append(threading.current_thread().name)
+        time.sleep(self.delay_s)
+        return [None] * len(records)
+
+
+async def test_a_slow_disk_sends_appends_back_to_the_writer_thread_for_a_while() -> None:
+    now = [0.0]
+    disk = SlowDisk()
+    thread = DbThread(
+        sqlite3.connect(":memory:", check_same_thread=False),
+        "writer",
+        disk,
+        clock=lambda: now[0],
+    )
+    try:
+        assert thread.append_now(encoded(1))
+        disk.delay_s = worker.INLINE_SLOW_S * 2
+        now[0] += 1.0
+        assert thread.append_now(encoded(2))  # slow: from now on, the thread commits
+        disk.delay_s = 0.0
+        now[0] += 1.0
+        assert not thread.append_now(encoded(3))
+        await thread.append(encoded(3))
+        now[0] += worker.INLINE_PAUSE_AFTER_SLOW_S + 1.0
+        assert thread.append_now(encoded(4))
+        main = threading.current_thread().name
+        assert disk.threads == [main, main, "writer", main]
+    finally:
+        await thread.stop()
+
+
+async def test_an_append_right_after_another_waits_for_the_group_commit() -> None:
+    now = [10.0]
+    disk = SlowDisk()
+    thread = DbThread(
+        sqlite3.connect(":memory:", check_same_thread=False),
+        "writer",
+        disk,
+        clock=lambda: now[0],
+    )
+    try:
+        assert thread.append_now(encoded(1))
+        now[0] += worker.INLINE_AFTER_IDLE_S / 2
+        assert not thread.append_now(encoded(2))
+        await thread.append(encoded(2))
+        assert disk.threads[-1] == "writer"
+    finally:
+        await thread.stop()
