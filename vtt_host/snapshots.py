@@ -6,7 +6,7 @@ entity is encoded on its own and cached, twice: as it is (checkpoints, the GM) a
 players see it (no ``gmNotes``; nothing at all while hidden). A change only marks the
 entities it touched. Encoding re-encodes the dirty entities in small slices (yielding
 between them), then, in one short synchronous step, re-encodes what changed meanwhile
-and joins the cached fragments: the checkpoint or the welcome of exactly one version.
+and collects the cached fragments: the checkpoint or the welcome of exactly one version.
 """
 
 from __future__ import annotations
@@ -81,13 +81,16 @@ class SnapshotEncoder:
         """
         return int(self._state["version"]), self._pieces(self._state, public=False)
 
-    def view_text(self, audience: Audience) -> str:
-        """The audience's view now, as JSON text (what a welcome frame carries)."""
+    def view_pieces(self, audience: Audience) -> list[bytes]:
+        """The audience's view now, as pieces whose concatenation is its JSON.
+
+        This is what a welcome frame carries; the pieces go to the socket unjoined.
+        """
         if audience.is_gm:
-            return b"".join(self.pieces_now()[1]).decode()
+            return self.pieces_now()[1]
         # The shallow view decides what is left out; entities come from the cache.
         shallow = view(self._state, audience)
-        return b"".join(self._pieces(shallow, public=True)).decode()
+        return self._pieces(shallow, public=True)
 
     def _pieces(self, document: dict[str, Any], *, public: bool) -> list[bytes]:
         while self._dirty:

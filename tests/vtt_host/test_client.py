@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from vtt_host.client import Client, ConnectionLost, ConnectionRefused
+from vtt_host.client import Client, ConnectionLost, ConnectionRefused, parse_large
 from vtt_host.library import Library
 from vtt_host.live import LiveCampaign
 from vtt_host.server import KICKED_CLOSE_CODE, Host
@@ -98,3 +100,17 @@ async def test_close_is_idempotent(served: tuple[Host, LiveCampaign]) -> None:
     await gm.close()
     await gm.close()
     assert gm.is_closed
+
+
+def test_a_large_welcome_parses_the_same_and_leaves_the_collector_as_it_was() -> None:
+    actors = {f"a{i}": {"hp": i} for i in range(5000)}
+    text = json.dumps({"type": "welcome", "state": {"actors": actors}})
+    assert gc.isenabled()
+    assert parse_large(text) == json.loads(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert parse_large(text)["type"] == "welcome"
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -21,7 +21,7 @@ from vtt_host.actions import new_id
 from vtt_host.manager import Published, StateManager
 from vtt_host.server import frames
 from vtt_host.server.credentials import Credentials
-from vtt_host.server.frames import Hello
+from vtt_host.server.frames import Hello, ServerFrame
 from vtt_host.server.limits import HostLimits
 from vtt_host.server.mailbox import FrameCache, Mailbox
 from vtt_host.views import GM, GM_ID, Audience, player
@@ -51,7 +51,7 @@ class CampaignBackend(Protocol):
 
     async def attach_view(
         self, audience: Audience, listener: Callable[[Published], None]
-    ) -> tuple[int, str, Callable[[], None]]: ...
+    ) -> tuple[int, list[bytes], Callable[[], None]]: ...
 
 
 class Member(Protocol):
@@ -59,7 +59,7 @@ class Member(Protocol):
 
     def on_published(self, published: Published) -> None: ...
 
-    def start(self, first: list[str]) -> None: ...
+    def start(self, first: list[ServerFrame]) -> None: ...
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -177,9 +177,7 @@ class CampaignHub:
         self._empty.clear()
         if grant.role == "player":
             await self._sync_presence(grant.player_id, grant.name)
-        version, state_json, unsubscribe = await self.backend.attach_view(
-            audience, member.on_published
-        )
+        version, state, unsubscribe = await self.backend.attach_view(audience, member.on_published)
         self._members[member].unsubscribe = unsubscribe
         if since is not None:
             missed = mailbox.frames_after(since)
@@ -191,7 +189,7 @@ class CampaignHub:
             if from_journal is not None:
                 member.start([self._welcome(grant, since, None), *from_journal])
                 return
-        member.start([self._welcome(grant, version, state_json)])
+        member.start([self._welcome(grant, version, state)])
 
     async def _journal_frames(self, since: int, version: int) -> list[str] | None:
         """The GM sees every op unfiltered, so the journal can serve their resume."""
@@ -209,7 +207,7 @@ class CampaignHub:
             return None
         return [frames.patch(r.version, r.ops, r.by, r.description) for r in wanted]
 
-    def _welcome(self, grant: Grant, version: int, state_json: str | None) -> str:
+    def _welcome(self, grant: Grant, version: int, state: list[bytes] | None) -> ServerFrame:
         extra: dict[str, Any] = {"name": grant.name}
         if grant.role == "gm":
             extra["joinCode"] = self.credentials.join_code
@@ -219,7 +217,7 @@ class CampaignHub:
             session=grant.session,
             campaign=self.id,
             version=version,
-            state_json=state_json,
+            state=state,
             extra=extra,
         )
 

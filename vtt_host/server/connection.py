@@ -16,7 +16,8 @@ import enum
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import TypeVar
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -36,6 +37,7 @@ from vtt_host.server.frames import (
     KickFrame,
     PingFrame,
     RotateCodeFrame,
+    ServerFrame,
     UnsupportedProtocol,
 )
 from vtt_host.server.limits import HostLimits, RateLimiter, Verdict
@@ -48,13 +50,50 @@ logger = logging.getLogger(__name__)
 DIRECT_WRITE_MAX_BUFFERED_BYTES = 64 * 1024
 """Past this much unsent data a frame waits in the bounded queue instead."""
 FRAGMENT_CHARS = 256 * 1024
-"""Frames longer than this (welcomes with a full view) are sent as a fragmented message."""
+"""Frames longer than this (characters of a text, bytes of a ``LargeFrame`` such as a
+welcome with a full view) are sent as one message in fragments of about this size."""
+
+_Fragment = TypeVar("_Fragment", str, bytes)
 
 
-async def _fragments(text: str) -> AsyncIterator[str]:
+async def _paced(fragments: Iterable[_Fragment]) -> AsyncIterator[_Fragment]:
+    for fragment in fragments:
+        yield fragment
+        await asyncio.sleep(0)  # let other connections write between fragments
+
+
+def _text_fragments(text: str) -> Iterator[str]:
     for start in range(0, len(text), FRAGMENT_CHARS):
         yield text[start : start + FRAGMENT_CHARS]
-        await asyncio.sleep(0)  # let other connections write between fragments
+
+
+def _regroup(pieces: Iterable[bytes], size: int = FRAGMENT_CHARS) -> Iterator[bytes]:
+    """UTF-8 pieces as fragments of about ``size`` bytes, copying one fragment at a time.
+
+    Pieces are joined until a fragment is full; the piece that overflows it is cut
+    between two characters, so that every fragment is UTF-8 on its own, as when a text
+    is cut into fragments.
+    """
+    group: list[bytes] = []
+    room = size
+    for piece in pieces:
+        start = 0
+        while len(piece) - start > room:
+            end = start + room
+            while piece[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte
+                end -= 1
+            group.append(piece[start:end])
+            yield b"".join(group)
+            group, room, start = [], size, end
+        group.append(piece[start:])
+        room -= len(piece) - start
+    if group:
+        yield b"".join(group)
+
+
+def _size(frame: ServerFrame) -> int:
+    """What a frame counts for in the queue and the metrics."""
+    return len(frame) if isinstance(frame, str) else frame.size
 
 
 CLOSE_UNAUTHORIZED = 4001
@@ -93,42 +132,43 @@ class State(enum.Enum):
 
 
 class SendQueue:
-    """A FIFO of frame texts bounded by count and characters.
+    """A FIFO of frames bounded by count and size (characters, or a large frame's bytes).
 
     A single frame larger than the byte bound is still accepted into an empty queue: a
     full view may be several megabytes and must reach a client that keeps up.
     """
 
     def __init__(self, max_frames: int, max_bytes: int) -> None:
-        self._items: deque[str] = deque()
+        self._items: deque[ServerFrame] = deque()
         self._bytes = 0
         self._max_frames = max_frames
         self._max_bytes = max_bytes
         self._ready = asyncio.Event()
         self._closed = False
 
-    def put(self, text: str) -> bool:
+    def put(self, frame: ServerFrame) -> bool:
         if self._closed:
             return True
+        size = _size(frame)
         if self._items and (
-            len(self._items) >= self._max_frames or self._bytes + len(text) > self._max_bytes
+            len(self._items) >= self._max_frames or self._bytes + size > self._max_bytes
         ):
             return False
-        self._items.append(text)
-        self._bytes += len(text)
+        self._items.append(frame)
+        self._bytes += size
         self._ready.set()
         return True
 
-    async def get(self) -> str | None:
+    async def get(self) -> ServerFrame | None:
         """The next frame, or None once the queue is closed."""
         while not self._items:
             if self._closed:
                 return None
             self._ready.clear()
             await self._ready.wait()
-        text = self._items.popleft()
-        self._bytes -= len(text)
-        return text
+        frame = self._items.popleft()
+        self._bytes -= _size(frame)
+        return frame
 
     def close(self) -> None:
         """Drop what is queued and wake the writer so it stops."""
@@ -232,11 +272,11 @@ class Connection:
             await self._close_now(CLOSE_BAD_HELLO, error.message)
         return None
 
-    def start(self, first: list[str]) -> None:
+    def start(self, first: list[ServerFrame]) -> None:
         """Queue the welcome (and missed versions), then what was held meanwhile."""
         held, self._held = self._held or [], None
-        for text in (*first, *held):
-            self.send(text)
+        for frame in (*first, *held):
+            self.send(frame)
 
     def on_published(self, published: Published) -> None:
         """The manager's listener: runs synchronously inside its publication."""
@@ -248,16 +288,17 @@ class Connection:
         for text in texts:
             self.send(text)
 
-    def send(self, text: str) -> None:
+    def send(self, frame: ServerFrame) -> None:
         """Send one frame now if the socket keeps up, else queue it.
 
-        A full queue closes the connection so the client resumes.
+        A large frame is always queued: the writer sends it in fragments. A full queue
+        closes the connection so the client resumes.
         """
         if self.state not in (State.OPEN, State.HELLO):
             return
-        if self._write_now(text):
+        if isinstance(frame, str) and self._write_now(frame):
             return
-        if not self._queue.put(text):
+        if not self._queue.put(frame):
             self._metrics.closed_slow += 1
             logger.info("closing a connection that does not keep up (%s)", self.address)
             self.close(CLOSE_TOO_SLOW, "too far behind; resume")
@@ -338,21 +379,33 @@ class Connection:
             ws.transport.write(b"".join(chunks))
 
     async def _write_loop(self) -> None:
-        while (text := await self._queue.get()) is not None:
+        while (frame := await self._queue.get()) is not None:
             self._writing = True
             try:
-                if len(text) > FRAGMENT_CHARS:
-                    # A full view (megabytes) goes out in fragments: each is encoded and
-                    # written in its own step, so other players' frames are not held up.
-                    await self.ws.send(_fragments(text))
-                else:
-                    await self.ws.send(text)
+                await self._write(frame)
             except ConnectionClosed:
                 return
             finally:
                 self._writing = False
             self._metrics.frames_out += 1
-            self._metrics.bytes_out += len(text)
+            self._metrics.bytes_out += _size(frame)
+
+    async def _write(self, frame: ServerFrame) -> None:
+        """Send one frame as one text message, fragmented if it is large.
+
+        A full view (megabytes) goes out in fragments, each written in its own loop
+        step, so other players' frames are not held up; a ``LargeFrame``'s pieces are
+        already UTF-8 and go out as they are, regrouped.
+        """
+        if isinstance(frame, str):
+            if len(frame) > FRAGMENT_CHARS:
+                await self.ws.send(_paced(_text_fragments(frame)))
+            else:
+                await self.ws.send(frame)
+        elif frame.size > FRAGMENT_CHARS:
+            await self.ws.send(_paced(_regroup(frame.pieces)), text=True)
+        else:
+            await self.ws.send(b"".join(frame.pieces), text=True)
 
     # -- frames ----------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """The wire codec: strict models for client frames, builders for server frames.
 
-Pure: text in, models or text out. Client frames reject unknown fields (PROTOCOL.md:
-"Unknown fields are rejected, not ignored"); the first frame's failures map to close
-codes, later frames' to ``error`` frames, and the caller decides which applies.
+Pure: text in, models or text out (a welcome's view stays in UTF-8 pieces). Client
+frames reject unknown fields (PROTOCOL.md: "Unknown fields are rejected, not ignored");
+the first frame's failures map to close codes, later frames' to ``error`` frames, and
+the caller decides which applies.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -192,6 +194,28 @@ def dump(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+@dataclass(frozen=True, slots=True)
+class LargeFrame:
+    """One frame's UTF-8 JSON as pieces, never joined: a welcome carrying a full view.
+
+    A view may be megabytes; joining, decoding and re-encoding it cost several copies
+    of it on the event loop. The pieces go to the socket as they are, regrouped into
+    the fragments of one text message.
+    """
+
+    pieces: list[bytes]
+    size: int
+    """Bytes in all pieces together (what the send queue counts)."""
+
+    @classmethod
+    def of(cls, pieces: list[bytes]) -> LargeFrame:
+        return cls(pieces, sum(map(len, pieces)))
+
+
+ServerFrame = str | LargeFrame
+"""A frame for the socket: JSON text, or a large frame's pieces."""
+
+
 def welcome(
     *,
     player_id: str,
@@ -199,10 +223,14 @@ def welcome(
     session: str,
     campaign: str,
     version: int,
-    state_json: str | None,
+    state: list[bytes] | None,
     extra: dict[str, Any] | None = None,
-) -> str:
-    """The welcome frame; the view arrives already serialized (it may be megabytes)."""
+) -> ServerFrame:
+    """The welcome frame; the view arrives already serialized (it may be megabytes).
+
+    With a view it is a ``LargeFrame`` around the view's pieces; a resume's welcome
+    (``state`` null) is plain text.
+    """
     head = dump(
         {
             "type": "welcome",
@@ -214,7 +242,9 @@ def welcome(
             **(extra or {}),
         }
     )
-    return f'{head[:-1]},"state":{state_json if state_json is not None else "null"}}}'
+    if state is None:
+        return f'{head[:-1]},"state":null}}'
+    return LargeFrame.of([f'{head[:-1]},"state":'.encode(), *state, b"}"])
 
 
 def patch(version: int, ops: list[Any], by: str | None, description: str | None) -> str:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import Any, Literal
 
+import pytest
+
+from vtt_host.actions import new_id
 from vtt_host.client import Client
+from vtt_host.demo import demo_state
 from vtt_host.library import Library
 from vtt_host.live import LiveCampaign
+from vtt_host.schema import validate_state
 from vtt_host.server import Host
+from vtt_host.server.connection import FRAGMENT_CHARS, _regroup
+from vtt_host.views import GM, player, view
 
 from .conftest import (
     actor_named,
@@ -58,6 +66,70 @@ async def test_gm_welcome_is_the_whole_document_with_the_join_code(
     assert gm.role == "gm"
     assert gm.welcome["joinCode"] == host.join_code()
     assert comparable(gm.view) == expected_view(campaign, gm)
+
+
+def large_demo() -> dict[str, Any]:
+    """The demo campaign with tomes, some hidden, and one entity larger than a fragment."""
+    state = demo_state(new_id("c"), now_ms=1_700_000_000_000)
+    lore = ("The road remembers every traveller. " * 600)[:20_000]
+    for index in range(60):
+        tome = f"i_tome{index}"
+        state["items"][tome] = {
+            "id": tome,
+            "name": f"Tome {index}",
+            "description": lore,
+            "hidden": index % 4 == 0,
+            "gmNotes": f"tome {index} is a mimic",
+        }
+    pages = {f"page{n}": "Marginalia, illegible and long. " * 100 for n in range(100)}
+    state["items"]["i_atlas"] = {"id": "i_atlas", "name": "Atlas", "pluginData": pages}
+    return validate_state(state)
+
+
+@pytest.mark.parametrize("compression", [None, "deflate"])
+async def test_joining_a_large_campaign_brings_exactly_your_view_in_one_message(
+    library: Library, compression: Literal["deflate"] | None
+) -> None:
+    imported = await library.add_state(large_demo())
+    campaign = await library.open_campaign(imported.campaign_id)
+    host = Host(web_dir=None, compression=compression)
+    await host.add_campaign(campaign)
+    async with host:
+        ws = await raw(host)
+        await ws.send(
+            json.dumps({"type": "hello", "protocol": 1, "name": "Zoë", "code": host.join_code()})
+        )
+        fragments = [fragment async for fragment in ws.recv_streaming()]
+        text = "".join(fragments)
+        assert len(text.encode()) > 4 * FRAGMENT_CHARS
+        assert len(fragments) > 1  # one message, sent in fragments
+        welcome = json.loads(text)
+        assert welcome["type"] == "welcome"
+        assert welcome["name"] == "Zoë"
+        assert welcome["version"] == campaign.manager.version
+        state = campaign.manager.state
+        assert comparable(welcome["state"]) == comparable(view(state, player(welcome["playerId"])))
+        assert "i_tome0" not in welcome["state"]["items"]  # hidden from players
+        assert "gmNotes" not in welcome["state"]["items"]["i_tome1"]
+        # The connection goes on after the long message: the next frame is the reply.
+        await ws.send(json.dumps({"type": "ping", "id": "after"}))
+        assert json.loads(await ws.recv()) == {"type": "pong", "id": "after"}
+        await ws.close()
+
+        async with Client.connect(host.local_url, gm_token=host.gm_token()) as gm:
+            assert comparable(gm.view) == comparable(view(state, GM))
+            assert gm.view["items"]["i_tome0"]["gmNotes"] == "tome 0 is a mimic"
+
+
+def test_a_large_frame_is_cut_into_fragments_between_characters() -> None:
+    pieces = [b"{", "\u00e9".encode() * 10, b"ab", "\U0001f409".encode() * 7, b"", b"}"]
+    fragments = list(_regroup(pieces, size=8))
+    assert b"".join(fragments) == b"".join(pieces)
+    assert all(len(fragment) <= 8 for fragment in fragments)
+    assert all(len(fragment) > 8 - 4 for fragment in fragments[:-1])  # full, less a character
+    for fragment in fragments:
+        fragment.decode()  # each is UTF-8 on its own, as when a text is cut
+    assert list(_regroup([b"{", b"a" * 5, b"}"], size=8)) == [b"{aaaaa}"]
 
 
 async def test_applied_ack_follows_the_senders_own_patch(

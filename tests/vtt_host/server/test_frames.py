@@ -12,6 +12,7 @@ from vtt_host.server.frames import (
     BadFrame,
     DecideFrame,
     KickFrame,
+    LargeFrame,
     UnsupportedProtocol,
     parse_frame,
     parse_hello,
@@ -98,20 +99,41 @@ def test_decide_changes_must_be_patch_ops() -> None:
         )
 
 
-def test_welcome_embeds_the_serialized_view() -> None:
-    text = frames.welcome(
+def test_welcome_embeds_the_serialized_view_without_joining_it() -> None:
+    view = [b'{"version":4,', b'"name":"S\xc3\xa9ance"', b"}"]
+    frame = frames.welcome(
         player_id="p_1",
         role="player",
         session="s",
         campaign="c",
         version=4,
-        state_json='{"version":4}',
+        state=view,
+        extra={"name": "Zo\u00eb"},
     )
-    assert json.loads(text)["state"] == {"version": 4}
+    assert isinstance(frame, LargeFrame)
+    text = b"".join(frame.pieces)
+    assert frame.size == len(text)
+    assert text.decode() == (
+        '{"type":"welcome","playerId":"p_1","role":"player","session":"s","campaign":"c",'
+        '"version":4,"name":"Zo\u00eb","state":{"version":4,"name":"S\u00e9ance"}}'
+    )
+    assert frame.pieces[1:-1] == view  # the view's pieces, unjoined
+
+
+def test_welcome_of_a_resume_is_text_with_a_null_state() -> None:
     text = frames.welcome(
-        player_id="p_1", role="player", session="s", campaign="c", version=4, state_json=None
+        player_id="p_1", role="player", session="s", campaign="c", version=4, state=None
     )
-    assert json.loads(text)["state"] is None
+    assert isinstance(text, str)
+    assert json.loads(text) == {
+        "type": "welcome",
+        "playerId": "p_1",
+        "role": "player",
+        "session": "s",
+        "campaign": "c",
+        "version": 4,
+        "state": None,
+    }
 
 
 def test_redacted_patch_has_neither_by_nor_description() -> None:
