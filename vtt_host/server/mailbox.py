@@ -31,6 +31,7 @@ class FrameCache:
     def __init__(self) -> None:
         self._version = -1
         self._frames: dict[tuple[object, ...], str] = {}
+        self._by_published: dict[int, tuple[Published, tuple[str, ...]]] = {}
         self.encoded = 0
         self.reused = 0
 
@@ -39,6 +40,15 @@ class FrameCache:
         if published.version != self._version:
             self._version = published.version
             self._frames = {}
+            self._by_published = {}
+        seen = self._by_published.get(id(published))
+        if seen is not None and seen[0] is published:  # another listener of one audience
+            return seen[1]
+        texts = self._frames_for(published)
+        self._by_published[id(published)] = (published, texts)
+        return texts
+
+    def _frames_for(self, published: Published) -> tuple[str, ...]:
         key = (published.by, published.description, *map(id, published.ops))
         text = self._frames.get(key)
         if text is None:

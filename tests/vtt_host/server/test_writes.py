@@ -6,11 +6,12 @@ import asyncio
 from typing import Any
 
 from vtt_host.client import Client
+from vtt_host.live import LiveCampaign
 from vtt_host.server import Host
 from vtt_host.server.connection import Connection
 from vtt_host.server.writes import WriteCoalescer
 
-from .conftest import actor_named, gm_client, player_client
+from .conftest import MakeHost, actor_named, comparable, expected_view, gm_client, player_client
 
 
 def record_writes(connection: Any, who: str, log: list[tuple[str, bytes]]) -> None:
@@ -85,3 +86,17 @@ async def test_an_explicit_flush_writes_the_answered_connection_first() -> None:
     await asyncio.sleep(0)  # the scheduled flush finds nothing left
     assert flushed == ["c", "a", "b"]
     assert len(writes) == 0
+
+
+async def test_players_on_compressed_connections_get_the_same_patches(
+    make_host: MakeHost, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    host = await make_host(compression="deflate")
+    gm = await gm_client(host, clients)
+    alice = await player_client(host, clients, "Alice")
+    assert alice.ws.protocol.extensions  # permessage-deflate was negotiated
+    goblin = actor_named(gm.view, "Goblin 1")
+    ack = await gm.move(goblin, 5, 6)
+    await alice.wait_for_version(ack["version"])
+    assert alice.view["currentSession"]["tokenPositions"][goblin] == {"x": 5, "y": 6}
+    assert comparable(alice.view) == expected_view(campaign, alice)
