@@ -72,15 +72,16 @@ class SlowDisk:
         return [None] * len(records)
 
 
+def writer_on(disk: SlowDisk, now: list[float]) -> DbThread:
+    """A writer thread whose clock is ``now[0]``."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    return DbThread(conn, "writer", disk, clock=lambda: now[0])
+
+
 async def test_a_slow_disk_sends_appends_back_to_the_writer_thread_for_a_while() -> None:
     now = [0.0]
     disk = SlowDisk()
-    thread = DbThread(
-        sqlite3.connect(":memory:", check_same_thread=False),
-        "writer",
-        disk,
-        clock=lambda: now[0],
-    )
+    thread = writer_on(disk, now)
     try:
         assert thread.append_now(encoded(1))
         disk.delay_s = worker.INLINE_SLOW_S * 2
@@ -101,12 +102,7 @@ async def test_a_slow_disk_sends_appends_back_to_the_writer_thread_for_a_while()
 async def test_an_append_right_after_another_waits_for_the_group_commit() -> None:
     now = [10.0]
     disk = SlowDisk()
-    thread = DbThread(
-        sqlite3.connect(":memory:", check_same_thread=False),
-        "writer",
-        disk,
-        clock=lambda: now[0],
-    )
+    thread = writer_on(disk, now)
     try:
         assert thread.append_now(encoded(1))
         now[0] += worker.INLINE_AFTER_IDLE_S / 2
