@@ -139,12 +139,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+"""One decoder for every frame (``json.loads`` with options builds a new one per call)."""
+
+
 def load_object(text: str | bytes) -> dict[str, Any]:
     """Parse one frame's JSON object; BadFrame for anything else (binary, NaN, arrays)."""
     if isinstance(text, bytes):
         raise BadFrame("frames are text, one JSON object each")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = _decode(text)
     except (ValueError, RecursionError):
         raise BadFrame("the frame is not valid JSON") from None
     if not isinstance(data, dict):
@@ -190,8 +194,13 @@ def parse_frame(text: str | bytes) -> ClientFrame:
 # -- server frames -------------------------------------------------------------------
 
 
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dump(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Compact JSON text of a server frame (one encoder: ``json.dumps`` with options
+    builds a new one per call)."""
+    return _encode(frame)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ histogram, updated from the event loop only.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +30,9 @@ class Histogram:
     def observe(self, value: float) -> None:
         self.total += value
         self.count += 1
-        for index, bound in enumerate(self.bounds):
-            if value <= bound:
-                self.counts[index] += 1
-                break
+        index = bisect_left(self.bounds, value)  # the first bound >= value
+        if index < len(self.counts):
+            self.counts[index] += 1
 
     def lines(self, name: str) -> list[str]:
         out, running = [], 0
