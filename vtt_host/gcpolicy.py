@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 DEFERRED_THRESHOLD = 1_000_000
 """Young collections before an automatic full one: never, in practice."""
 QUIET_S = 1.0
-AT_MOST_EVERY_S = 10.0
+AT_MOST_EVERY_S = 60.0
 """A quiet table is not collected again sooner: a collection may take 100 ms of CPU."""
 AT_LEAST_EVERY_S = 300.0
 CHECK_EVERY_S = 0.25
