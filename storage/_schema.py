@@ -107,6 +107,9 @@ def open_writer(
         _verify(conn, db_path)
         _migrate(conn, db_path)
         _arm_wal_guard(conn, db_path, wal_existed, allow_missing_wal)
+        # The writer thread checkpoints the WAL itself (DbThread), so that a commit made
+        # on the event loop's thread never copies pages into the database file.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseDamaged(db_path, [str(exc)]) from exc

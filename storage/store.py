@@ -113,6 +113,11 @@ class Store:
         logger.info("closed campaign database %s", self.db_path)
 
     @property
+    def writing(self) -> bool:
+        """A write is queued or in progress on the writer thread."""
+        return self._writer.busy
+
+    @property
     def inline_appends(self) -> int:
         """Appends committed by the event loop's own thread (a quiet table's path)."""
         return self._writer.inline_appends

@@ -45,9 +45,14 @@ class Table:
                 json.dumps(frame)))  # fmt: skip
 
     async def settle(self) -> None:
-        """Wait until every client has the GM's version, then compare the views."""
-        version = self.gm.version
-        await asyncio.gather(*(c.wait_for_version(version) for c in self.players.values()))
+        """Wait until every client has the newest version anyone has, then compare views.
+
+        The player who acted hears first (their patch and ack leave before anyone
+        else's), so the GM may still be receiving that version.
+        """
+        everyone = [self.gm, *self.players.values()]
+        version = max(client.version for client in everyone)
+        await asyncio.gather(*(client.wait_for_version(version) for client in everyone))
         for client in self.players.values():
             expected = view(self.gm.view, player(client.player_id))
             assert comparable(client.view) == comparable(expected)

@@ -6,22 +6,32 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from storage import JournalGapError, Store
 from storage import _worker as worker
+from storage._schema import DB_FILE_NAME
 from storage._worker import DbThread
 from storage.records import EncodedRecord, encode_record
 
 from .conftest import move, state_bytes
 
 
+async def until_idle(busy: Callable[[], bool]) -> None:
+    """The writer thread may still be finishing a batch (say, a checkpoint after it)."""
+    async with asyncio.timeout(5):
+        while busy():  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
 async def test_a_lone_append_is_committed_inline_and_survives_a_reopen(tmp_path: Path) -> None:
     store = await Store.open(tmp_path)
     await store.create_campaign("c1", "Test", state_bytes(), 0)
     for version in (1, 2, 3):
+        await until_idle(lambda: store.writing)
         await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
         await store.append("c1", move(version))
     assert store.inline_appends == 3
@@ -46,6 +56,7 @@ async def test_a_burst_of_appends_is_group_committed_on_the_writer_thread(
 
 async def test_a_refused_inline_append_raises_and_writes_nothing(store: Store) -> None:
     await store.create_campaign("c1", "Test", state_bytes(), 0)
+    await until_idle(lambda: store.writing)
     await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
     with pytest.raises(JournalGapError):
         await store.append("c1", move(2))
@@ -91,6 +102,7 @@ async def test_a_slow_disk_sends_appends_back_to_the_writer_thread_for_a_while()
         now[0] += 1.0
         assert not thread.append_now(encoded(3))
         await thread.append(encoded(3))
+        await until_idle(lambda: thread.busy)
         now[0] += worker.INLINE_PAUSE_AFTER_SLOW_S + 1.0
         assert thread.append_now(encoded(4))
         main = threading.current_thread().name
@@ -109,5 +121,34 @@ async def test_an_append_right_after_another_waits_for_the_group_commit() -> Non
         assert not thread.append_now(encoded(2))
         await thread.append(encoded(2))
         assert disk.threads[-1] == "writer"
+    finally:
+        await thread.stop()
+
+
+async def test_the_write_ahead_log_is_checkpointed_by_the_writer_thread(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path)
+    await store.create_campaign("c1", "Test", state_bytes(), 0)
+    for version in range(1, 3 * worker.CHECKPOINT_EVERY_COMMITS + 1):
+        await store.append("c1", move(version))  # one commit each, on the thread
+    wal = tmp_path / (DB_FILE_NAME + "-wal")
+    # Unchecked, these 750 commits grow it to ~9.7 MB; checkpointed every 250, ~3.3 MB.
+    assert wal.stat().st_size < 5 * 1024 * 1024
+    await store.close()
+    reopened = await Store.open(tmp_path)
+    assert (await reopened.get_info("c1")).version == 3 * worker.CHECKPOINT_EVERY_COMMITS
+    await reopened.close()
+
+
+async def test_inline_commits_hand_the_checkpoint_to_the_writer_thread() -> None:
+    now = [0.0]
+    disk = SlowDisk()
+    thread = writer_on(disk, now)
+    try:
+        for version in range(1, worker.CHECKPOINT_EVERY_COMMITS + 1):
+            now[0] += 1.0
+            assert thread.append_now(encoded(version))
+        await until_idle(lambda: thread.busy)  # the thread's turn
+        assert thread.wal_checkpoints == 1
+        assert set(disk.threads) == {threading.current_thread().name}
     finally:
         await thread.stop()
