@@ -429,7 +429,7 @@ class Connection:
                 continue
             await self._dispatch(frame, received)
             # The reply (an ack, after the patch it acknowledges) leaves first.
-            self._writes.flush(first=self)
+            self._writes.flush_one(self)
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"

@@ -4,8 +4,9 @@ A token move produces, within one step of the event loop, a patch for every conn
 and an ack for the mover. Written one by one, each frame is a system call, and the
 first one wakes the mover's client before its ack exists: the client reads the patch,
 sleeps, and is woken again for the ack. Instead, frames are framed at once (so their
-order is fixed) but written when the step ends: one write per connection, the
-connection that is being answered first, so its patch and ack arrive together.
+order is fixed) but written later: the connection being answered as soon as its reply
+is framed (its patch and ack together), every other one when the step ends, in one
+write each.
 """
 
 from __future__ import annotations
@@ -33,14 +34,22 @@ class WriteCoalescer:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self.flush)
 
-    def flush(self, first: Flushable | None = None) -> None:
-        """Write every pending connection now, ``first`` (the one being answered) first."""
+    def flush(self) -> None:
+        """Write every pending connection now (called when the loop step ends)."""
         self._scheduled = False
         pending, self._pending = self._pending, {}
-        if first is not None and first in pending:
-            del pending[first]
-            first.flush()
         for connection in pending:
+            connection.flush()
+
+    def flush_one(self, connection: Flushable) -> None:
+        """Write ``connection`` now (it is being answered); the others at the step's end.
+
+        When the loop resumes several actions at once (a group commit), every actor's
+        ack leaves before the other players' patches, which then share one write per
+        connection.
+        """
+        if connection in self._pending:
+            del self._pending[connection]
             connection.flush()
 
     def __len__(self) -> int:

@@ -75,15 +75,15 @@ async def test_frames_marked_in_one_step_are_flushed_once_when_the_step_ends() -
     assert flushed == ["a", "b"]
 
 
-async def test_an_explicit_flush_writes_the_answered_connection_first() -> None:
+async def test_the_answered_connection_is_written_at_once_the_others_at_the_step_end() -> None:
     flushed: list[str] = []
     writes = WriteCoalescer()
     a, b, c = (Recorder(name, flushed) for name in "abc")
     for connection in (a, b, c):
         writes.mark(connection)
-    writes.flush(first=c)
-    assert flushed == ["c", "a", "b"]
-    await asyncio.sleep(0)  # the scheduled flush finds nothing left
+    writes.flush_one(c)
+    assert flushed == ["c"]
+    await asyncio.sleep(0)
     assert flushed == ["c", "a", "b"]
     assert len(writes) == 0
 
