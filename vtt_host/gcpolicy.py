@@ -9,8 +9,9 @@ rare garbage, so it can wait for a quiet moment.
 
 ``defer_full_collections`` (part of ``serving.tune_interpreter``) leaves the young
 generations automatic and switches the oldest off; a running ``Host`` then starts a
-``QuietCollector`` that collects once nothing has arrived for ``QUIET_S``, and at the
-latest every ``AT_LEAST_EVERY_S`` under constant load. A process that did not defer
+``QuietCollector`` that collects once nothing has arrived for ``QUIET_S`` (at most once
+every ``AT_MOST_EVERY_S``), and at the latest every ``AT_LEAST_EVERY_S`` under constant
+load. A process that did not defer
 (a test, a tool embedding the host) keeps Python's own schedule and the collector idles.
 """
 

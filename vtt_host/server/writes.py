@@ -12,7 +12,10 @@ write each.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Protocol
+
+logger = logging.getLogger(__name__)
 
 
 class Flushable(Protocol):
@@ -39,7 +42,10 @@ class WriteCoalescer:
         self._scheduled = False
         pending, self._pending = self._pending, {}
         for connection in pending:
-            connection.flush()
+            try:
+                connection.flush()
+            except Exception:  # one broken connection must not hold up the others
+                logger.exception("could not write to a connection")
 
     def flush_one(self, connection: Flushable) -> None:
         """Write ``connection`` now (it is being answered); the others at the step's end.

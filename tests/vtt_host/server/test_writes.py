@@ -100,3 +100,17 @@ async def test_players_on_compressed_connections_get_the_same_patches(
     await alice.wait_for_version(ack["version"])
     assert alice.view["currentSession"]["tokenPositions"][goblin] == {"x": 5, "y": 6}
     assert comparable(alice.view) == expected_view(campaign, alice)
+
+
+class Broken:
+    def flush(self) -> None:
+        raise RuntimeError("the socket is gone")
+
+
+async def test_one_broken_connection_does_not_hold_up_the_others() -> None:
+    flushed: list[str] = []
+    writes = WriteCoalescer()
+    writes.mark(Broken())
+    writes.mark(Recorder("a", flushed))
+    await asyncio.sleep(0)
+    assert flushed == ["a"]
