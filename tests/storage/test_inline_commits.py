@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import threading
 import time
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from storage import JournalGapError, Store
+from storage import DatabaseWriteFailed, JournalGapError, JournalRecord, Store
+from storage import _queries as q
 from storage import _worker as worker
-from storage._schema import DB_FILE_NAME
+from storage._schema import DB_FILE_NAME, open_writer
 from storage._worker import DbThread
 from storage.records import EncodedRecord, encode_record
 
@@ -150,5 +152,31 @@ async def test_inline_commits_hand_the_checkpoint_to_the_writer_thread() -> None
         await until_idle(lambda: thread.busy)  # the thread's turn
         assert thread.wal_checkpoints == 1
         assert set(disk.threads) == {threading.current_thread().name}
+    finally:
+        await thread.stop()
+
+
+async def test_an_inline_append_on_a_full_disk_is_refused_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    conn = open_writer(tmp_path / DB_FILE_NAME, "FULL")
+    snapshot = state_bytes()
+    q.create_campaign(conn, "c1", "Test", snapshot, hashlib.sha256(snapshot).hexdigest(), 0)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
+    thread = DbThread(conn, "writer", q.write_appends)
+    try:
+        note = {"op": "add", "path": "/tokens/t1", "value": "a long note " * 2000}
+        big = JournalRecord(1, [note], [{"op": "remove", "path": "/tokens/t1"}], "gm", "", 1)
+        with pytest.raises(DatabaseWriteFailed, match="full"):
+            thread.append_now(encode_record("c1", big))
+        assert thread.inline_appends == 1
+        assert await thread.call(lambda c: q._latest_version(c, "c1")) == 0
+        limit = pages * 10
+        await thread.call(lambda c: c.execute(f"PRAGMA max_page_count={limit}").fetchone())
+        await until_idle(lambda: thread.busy)
+        await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+        assert thread.append_now(encode_record("c1", big))  # room again: it goes through
+        assert await thread.call(lambda c: q._latest_version(c, "c1")) == 1
     finally:
         await thread.stop()
