@@ -186,9 +186,9 @@ class DbThread:
         if time.perf_counter() - started > INLINE_SLOW_S:
             logger.info("slow commit; committing on the writer thread for a while")
             self._inline_paused_until = self._clock() + INLINE_PAUSE_AFTER_SLOW_S
-        self.inline_appends += 1
         if outcome is not None:
             raise outcome
+        self.inline_appends += 1
         return True
 
     async def stop(self, last: Callable[[sqlite3.Connection], None] | None = None) -> None:

@@ -62,7 +62,7 @@ async def test_a_refused_inline_append_raises_and_writes_nothing(store: Store) -
     await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
     with pytest.raises(JournalGapError):
         await store.append("c1", move(2))
-    assert store.inline_appends == 1
+    assert store.inline_appends == 0
     assert (await store.get_info("c1")).version == 0
 
 
@@ -170,7 +170,7 @@ async def test_an_inline_append_on_a_full_disk_is_refused_and_writes_nothing(
         big = JournalRecord(1, [note], [{"op": "remove", "path": "/tokens/t1"}], "gm", "", 1)
         with pytest.raises(DatabaseWriteFailed, match="full"):
             thread.append_now(encode_record("c1", big))
-        assert thread.inline_appends == 1
+        assert thread.inline_appends == 0
         assert await thread.call(lambda c: q._latest_version(c, "c1")) == 0
         limit = pages * 10
         await thread.call(lambda c: c.execute(f"PRAGMA max_page_count={limit}").fetchone())
