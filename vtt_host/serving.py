@@ -24,9 +24,11 @@ from vtt_host.server import Host, HostLimits
 logger = logging.getLogger(__name__)
 
 
-GIL_SWITCH_INTERVAL_S = 0.001
-"""The storage threads share the interpreter with the event loop; at Python's default
-(5 ms) a thread holding it can delay every player's frame by up to 5 ms."""
+GIL_SWITCH_INTERVAL_S = 0.0002
+"""The storage threads share the interpreter with the event loop. The journal writer
+releases it around every SQLite statement and must win it back afterwards; while the
+loop is busy that waits up to this interval each time. At Python's 5 ms (or even 1 ms) a
+group commit of a few statements then takes several ms longer than its fsync."""
 
 
 def tune_interpreter() -> None:
