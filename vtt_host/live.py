@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from storage import JournalRecord, Store
+from storage import JournalRecord, Store, StoreClosed
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from vtt_host.manager import Listener, StateManager
@@ -215,6 +215,9 @@ class LiveCampaign:
                 if time.monotonic() >= next_backup and self._changed_since_backup():
                     await self.backup("periodic")
                     next_backup = time.monotonic() + self._policy.interval_s
+            except StoreClosed:
+                logger.info("the database of %s is closed; maintenance stops", self.id)
+                return
             except Exception:
                 logger.exception("checkpoint or backup of %s failed; will retry", self.id)
 

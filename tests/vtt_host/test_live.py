@@ -46,3 +46,17 @@ async def test_checkpoint_is_forced_after_too_many_changes(
         await chat(campaign, f"line {n}")
     await asyncio.sleep(0.3)
     assert campaign.status().checkpoint_version >= 5
+
+
+async def test_maintenance_stops_quietly_once_the_database_is_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(live_module, "CHECKPOINT_WHEN_QUIET_S", 0.1)
+    monkeypatch.setattr(live_module, "MAINTENANCE_TICK_S", 0.02)
+    library = await Library.open(tmp_path)
+    campaign = await library.open_campaign(await library.create("Closing", demo=True))
+    await chat(campaign, "the last line")
+    await library.store.close()  # the campaign's own close (checkpoint) is skipped
+    await asyncio.sleep(0.4)  # a checkpoint falls due and finds the database closed
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert campaign.status().checkpoint_version == 0
