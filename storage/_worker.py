@@ -16,7 +16,7 @@ disk whose commits turn slow (`INLINE_SLOW_S`) stops inline commits for a while,
 it can only ever hold up the loop once per `INLINE_PAUSE_AFTER_SLOW_S`. SQLite's own
 automatic WAL checkpoint would run inside whichever commit crossed its threshold, inline
 ones included; the writer connection has it off and the thread checkpoints instead
-(`CHECKPOINT_EVERY_COMMITS`, and after any other job, e.g. a snapshot).
+(`CHECKPOINT_EVERY_COMMITS`, and right after a snapshot is written).
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class CallJob:
     fn: Callable[[sqlite3.Connection], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    large: bool = False
+    """Writes megabytes (a snapshot): the WAL is checkpointed right after it."""
 
 
 @dataclass(slots=True)
@@ -136,13 +138,18 @@ class DbThread:
             self._jobs.append(job)
             self._changed.notify()
 
-    def call(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
-        """Queue `fn(conn)`; the future gets its result or exception."""
+    def call(
+        self, fn: Callable[[sqlite3.Connection], T], *, large: bool = False
+    ) -> asyncio.Future[T]:
+        """Queue `fn(conn)`; the future gets its result or exception.
+
+        `large` marks a job that writes megabytes (see `CallJob.large`).
+        """
         if self._closing:
             raise StoreClosed()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._put(CallJob(fn, loop, future))
+        self._put(CallJob(fn, loop, future, large))
         return future
 
     def append(self, record: EncodedRecord) -> asyncio.Future[None]:
@@ -224,7 +231,7 @@ class DbThread:
 
     def _run_batch(self, batch: list[object]) -> bool:
         appends: list[AppendJob] = []
-        called = False
+        large = False
         for job in batch:
             if isinstance(job, AppendJob):
                 appends.append(job)
@@ -236,7 +243,9 @@ class DbThread:
             if job is _CHECKPOINT:
                 continue  # below, once the batch is done
             assert isinstance(job, CallJob)
-            called = True
+            large = large or job.large
+            with self._changed:
+                self._commits_since_checkpoint += 1
             try:
                 result = job.fn(self._conn)
             except sqlite3.Error as exc:  # translated at the boundary into our tree
@@ -247,7 +256,7 @@ class DbThread:
                 _resolve(job.loop, job.future, result, None)
         self._flush(appends)
         with self._changed:
-            due = called or self._commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS
+            due = large or self._commits_since_checkpoint >= CHECKPOINT_EVERY_COMMITS
         if due and self._batch_writer is not None:
             self._checkpoint_wal()
         return True

@@ -139,7 +139,8 @@ class Store:
         self._check_open()
         digest = await _sha256(snapshot)
         await self._writer.call(
-            lambda c: q.create_campaign(c, campaign_id, name, snapshot, digest, version)
+            lambda c: q.create_campaign(c, campaign_id, name, snapshot, digest, version),
+            large=True,
         )
 
     async def restore_campaign(
@@ -152,7 +153,8 @@ class Store:
         self._check_open()
         digest = await _sha256(snapshot)
         await self._writer.call(
-            lambda c: q.restore_campaign(c, campaign_id, name, snapshot, digest, version)
+            lambda c: q.restore_campaign(c, campaign_id, name, snapshot, digest, version),
+            large=True,
         )
 
     async def list_campaigns(self) -> list[CampaignInfo]:
@@ -201,7 +203,7 @@ class Store:
         digest = await _sha256(snapshot)
         keep = self.journal_keep_versions
         dropped = await self._writer.call(
-            lambda c: q.checkpoint(c, campaign_id, version, snapshot, digest, keep)
+            lambda c: q.checkpoint(c, campaign_id, version, snapshot, digest, keep), large=True
         )
         logger.debug("checkpoint %s at v%d, dropped %d rows", campaign_id, version, dropped)
 

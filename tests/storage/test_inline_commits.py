@@ -180,3 +180,16 @@ async def test_an_inline_append_on_a_full_disk_is_refused_and_writes_nothing(
         assert await thread.call(lambda c: q._latest_version(c, "c1")) == 1
     finally:
         await thread.stop()
+
+
+async def test_a_snapshot_is_followed_by_a_checkpoint_a_small_write_is_not() -> None:
+    thread = writer_on(SlowDisk(), [0.0])
+    try:
+        await thread.call(lambda c: None)  # a secret, a rename: counted, not checkpointed
+        await until_idle(lambda: thread.busy)
+        assert thread.wal_checkpoints == 0
+        await thread.call(lambda c: None, large=True)  # megabytes of snapshot
+        await until_idle(lambda: thread.busy)
+        assert thread.wal_checkpoints == 1
+    finally:
+        await thread.stop()
