@@ -10,7 +10,10 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from ._names import ASSET_EXTENSIONS, is_sha256
 from .errors import AssetCorrupt, AssetNotFound, InvalidAssetName
@@ -33,12 +36,17 @@ def _check_sha(sha256: str) -> None:
         raise InvalidAssetName(sha256, "expected 64 lowercase hex characters")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, rename: never a half file."""
+@contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file to write whose content replaces ``path`` only once complete and on disk.
+
+    It is written as a temp file in the same folder, fsynced and renamed over ``path``:
+    a crash leaves the old file or the new one, never half of either.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -46,6 +54,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path``, all or nothing (see ``replacing``)."""
+    with replacing(path) as handle:
+        handle.write(data)
 
 
 def fsync_dir(directory: Path) -> None:

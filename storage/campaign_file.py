@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -32,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ._names import split_asset_name
-from .assets import fsync_dir
+from .assets import replacing
 from .errors import (
     ArchiveTooLarge,
     AssetMismatch,
@@ -127,22 +125,12 @@ def write_campaign_file(
         }
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=FILE_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
-                for member, data in members.items():
-                    stored = member.rsplit(".", 1)[-1] in _STORED_EXTENSIONS
-                    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                    archive.writestr(member, data, compress_type=method)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    with replacing(path) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
+        for member, data in members.items():
+            stored = member.rsplit(".", 1)[-1] in _STORED_EXTENSIONS
+            method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(member, data, compress_type=method)
     logger.info("wrote campaign file %s (v%d, %d assets)", path, version, len(assets))
 
 
