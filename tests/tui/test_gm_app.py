@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.tui.conftest import actor_id, join, serving_config, until, wait_ready
@@ -24,6 +27,15 @@ SIZE = (120, 40)
 
 def demo_app(tmp_path: Path, **options: Any) -> GmApp:
     return GmApp(serving_config(tmp_path / "data", demo=True, **options))
+
+
+@asynccontextmanager
+async def running(tmp_path: Path, **options: Any) -> AsyncIterator[tuple[GmApp, Pilot[Any]]]:
+    """The demo campaign's GM app, run headless until it has opened the campaign."""
+    app = demo_app(tmp_path, **options)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        yield app, pilot
 
 
 async def give(app: GmApp, name: str, player: Client) -> str:
@@ -98,9 +110,7 @@ async def test_gm_approves_a_proposal_and_the_player_receives_it(
 async def test_gm_rejects_with_a_reason_the_player_reads(
     tmp_path: Path, clients: list[Client]
 ) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice, thorin, _ = await thorin_proposes(app, clients, 99, "Thorin feels great")
         await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
 
@@ -114,9 +124,7 @@ async def test_gm_rejects_with_a_reason_the_player_reads(
 
 
 async def test_gm_edits_the_changes_before_approving(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice, thorin, _ = await thorin_proposes(app, clients, 1, "Thorin takes 11 damage")
         await until(pilot, lambda: len(queue_of(app).proposals) == 1, "the proposal")
 
@@ -133,9 +141,7 @@ async def test_stale_approval_is_marked_with_what_changed_and_stays(
     tmp_path: Path, clients: list[Client]
 ) -> None:
     # Refresh only when the test says so, to approve from an outdated screen.
-    app = demo_app(tmp_path, refresh_interval_s=3600)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path, refresh_interval_s=3600) as (app, pilot):
         alice, thorin, action_id = await thorin_proposes(app, clients, 5, "Thorin is hit")
         app.apply_pending()
         assert len(queue_of(app).proposals) == 1
@@ -163,9 +169,7 @@ async def test_stale_approval_is_marked_with_what_changed_and_stays(
 async def test_gm_runs_initiative_and_players_follow_the_turns(
     tmp_path: Path, clients: list[Client]
 ) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
 
         await pilot.press("2", "s")
@@ -194,9 +198,7 @@ async def test_gm_runs_initiative_and_players_follow_the_turns(
 
 
 async def test_gm_edits_hit_points_and_conditions(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         thorin = await give(app, "Thorin", alice)
         encounter = next(iter(app.session.manager.state["encounters"]))
@@ -224,9 +226,7 @@ async def test_gm_edits_hit_points_and_conditions(tmp_path: Path, clients: list[
 
 
 async def test_gm_moves_a_token_with_the_arrow_keys(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         await pilot.press("5")
         token = app.screen.query_one(MapView).selected_token
@@ -248,9 +248,7 @@ async def test_gm_moves_a_token_with_the_arrow_keys(tmp_path: Path, clients: lis
 async def test_hidden_token_is_marked_and_revealed_to_players(
     tmp_path: Path, clients: list[Client]
 ) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         boss = actor_id(app.session.manager.state, "Goblin Boss")
         assert boss not in alice.view["actors"]
@@ -266,9 +264,7 @@ async def test_hidden_token_is_marked_and_revealed_to_players(
 
 
 async def test_gm_chats_whispers_and_rolls(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         bob = await join(app, clients, "Bob")
         await pilot.press("4")
@@ -289,9 +285,7 @@ async def test_gm_chats_whispers_and_rolls(tmp_path: Path, clients: list[Client]
 async def test_players_panel_shows_join_details_and_kicks(
     tmp_path: Path, clients: list[Client]
 ) -> None:
-    app = demo_app(tmp_path, public_url="https://table.example/")
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path, public_url="https://table.example/") as (app, pilot):
         alice = await join(app, clients, "Alice")
         code = app.session.join_code()
         assert app.session.join_link() == f"https://table.example/?code={code}"
@@ -329,9 +323,7 @@ async def test_every_palette_command_names_an_action_that_exists(tmp_path: Path)
 
 
 async def test_command_palette_runs_an_action(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         encounter = next(iter(app.session.manager.state["encounters"]))
         await app.session.submit({"kind": "start_encounter", "encounterId": encounter})
@@ -378,9 +370,7 @@ async def test_flood_of_player_moves_is_applied_in_batches(tmp_path: Path) -> No
 
 
 async def test_gm_moves_a_token_with_the_mouse(tmp_path: Path, clients: list[Client]) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
+    async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         await pilot.press("5")
         map_view = app.screen.query_one(MapView)
