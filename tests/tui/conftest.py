@@ -11,7 +11,7 @@ import itertools
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -173,14 +173,6 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.02)
-
-
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
 
 
 async def join(app: GmApp, clients: list[Client], name: str, **options: Any) -> Client:

@@ -56,15 +56,6 @@ async def host(make_host: MakeHost) -> Host:
     return await make_host(limits=HostLimits())
 
 
-@pytest.fixture
-async def clients() -> AsyncIterator[list[Client]]:
-    """Clients a test opens and wants closed, whatever happens."""
-    opened: list[Client] = []
-    yield opened
-    for client in opened:
-        await client.close()
-
-
 async def gm_client(host: Host, clients: list[Client], **options: Any) -> Client:
     client = await Client.connect(host.local_url, gm_token=host.gm_token(), **options)
     clients.append(client)
