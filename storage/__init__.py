@@ -18,10 +18,16 @@ from .errors import (
     CheckpointVersionError,
     ChecksumMismatch,
     CorruptCampaign,
+    DatabaseCannotOpen,
     DatabaseDamaged,
+    DatabaseInUse,
     DatabaseOperationFailed,
+    DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseWriteFailed,
+    DataFolderInUse,
+    DiskFull,
+    DiskIOError,
     DuplicateVersionError,
     InvalidAssetName,
     InvalidCampaignId,
@@ -40,6 +46,7 @@ from .errors import (
     UnsupportedFormat,
     WriteAheadLogMissing,
 )
+from .folder import FolderLock, prepare_data_dir
 from .records import CampaignInfo, JournalRecord, LoadedCampaign
 from .store import JOURNAL_KEEP_VERSIONS, Store, default_data_dir
 
@@ -58,11 +65,18 @@ __all__ = [
     "CheckpointVersionError",
     "ChecksumMismatch",
     "CorruptCampaign",
+    "DataFolderInUse",
+    "DatabaseCannotOpen",
     "DatabaseDamaged",
+    "DatabaseInUse",
     "DatabaseOperationFailed",
+    "DatabaseReadOnly",
     "DatabaseTooNew",
     "DatabaseWriteFailed",
+    "DiskFull",
+    "DiskIOError",
     "DuplicateVersionError",
+    "FolderLock",
     "InvalidAssetName",
     "InvalidCampaignId",
     "InvalidManifest",
@@ -83,4 +97,5 @@ __all__ = [
     "UnsupportedFormat",
     "WriteAheadLogMissing",
     "default_data_dir",
+    "prepare_data_dir",
 ]

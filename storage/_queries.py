@@ -6,6 +6,7 @@ COMMIT (connections are in autocommit mode) so a failure leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -14,12 +15,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ._faults import translate
 from .errors import (
     CampaignExists,
     CampaignNotFound,
     CheckpointVersionError,
     CorruptCampaign,
-    DatabaseWriteFailed,
     DuplicateVersionError,
     JournalGapError,
 )
@@ -43,8 +44,7 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
         yield
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -114,11 +114,24 @@ def write_appends(
             latest[rec.campaign_id] = rec.version
             outcomes.append(None)
         conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        return [DatabaseWriteFailed(str(exc)) for _ in records]
+    except BaseException as exc:
+        # Whatever went wrong, the writer's transaction must not stay open: the next
+        # batch would otherwise commit this one's rows along with its own.
+        rollback(conn)
+        if not isinstance(exc, sqlite3.Error):
+            raise
+        error = translate(exc, None, writing=True)
+        return [error for _ in records]
     return outcomes
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """End an open transaction, whatever state the connection is in."""
+    if conn.in_transaction:
+        # SQLite may already have rolled back (a full disk, an I/O error); if it cannot,
+        # the connection is unusable and closing it is the caller's next step.
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def _write_blob(conn: sqlite3.Connection, campaign_id: str, data: bytes | Sequence[bytes]) -> None:

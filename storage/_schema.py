@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from ._faults import translate
 from .errors import DatabaseDamaged, DatabaseTooNew, WriteAheadLogMissing
 
 logger = logging.getLogger(__name__)
@@ -95,14 +96,15 @@ def open_writer(
 ) -> sqlite3.Connection:
     """Open, verify and migrate the database; raise DatabaseDamaged when it is damaged.
 
-    Blocking: call it off the event loop.
+    Errors that are not damage (a full disk, a lock held elsewhere, a read-only file, a
+    folder that cannot be opened) raise a DatabaseOperationFailed subclass saying so.
+    The data folder must exist. Blocking: call it off the event loop.
     """
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     wal_existed = wal_path(db_path).exists()
     try:
         conn = connect(db_path, synchronous)
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseDamaged(db_path, [str(exc)]) from exc
+    except sqlite3.Error as exc:
+        raise translate(exc, db_path) from exc
     try:
         _verify(conn, db_path)
         _migrate(conn, db_path)
@@ -110,9 +112,9 @@ def open_writer(
         # The writer thread checkpoints the WAL itself (DbThread), so that a commit made
         # on the event loop's thread never copies pages into the database file.
         conn.execute("PRAGMA wal_autocheckpoint=0")
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise DatabaseDamaged(db_path, [str(exc)]) from exc
+        raise translate(exc, db_path) from exc
     except BaseException:
         conn.close()
         raise

@@ -29,9 +29,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import DatabaseOperationFailed, StoreClosed
+from ._faults import translate
+from .errors import StoreClosed
 from .records import EncodedRecord
 
 logger = logging.getLogger(__name__)
@@ -110,9 +112,11 @@ class DbThread:
         name: str,
         batch_writer: BatchWriter | None = None,
         *,
+        path: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._conn = conn
+        self._path = path
         self._batch_writer = batch_writer
         self._clock = clock
         self._jobs: deque[object] = deque()
@@ -161,6 +165,20 @@ class DbThread:
         self._last_append_at = self._clock()
         self._put(AppendJob(record, loop, future))
         return future
+
+    def append_or_queue(self, record: EncodedRecord) -> asyncio.Future[None]:
+        """Commit now if the table is quiet (a done future), else queue (see ``append``)."""
+        try:
+            committed = self.append_now(record)
+        except Exception as error:
+            failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            failed.set_exception(error)
+            return failed
+        if not committed:
+            return self.append(record)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
 
     def append_now(self, record: EncodedRecord) -> bool:
         """Commit `record` on the calling thread if the table is quiet; False if not.
@@ -249,7 +267,8 @@ class DbThread:
             try:
                 result = job.fn(self._conn)
             except sqlite3.Error as exc:  # translated at the boundary into our tree
-                _resolve(job.loop, job.future, None, DatabaseOperationFailed(str(exc)))
+                writing = self._batch_writer is not None
+                _resolve(job.loop, job.future, None, translate(exc, self._path, writing=writing))
             except BaseException as exc:  # handed to the awaiting caller, not swallowed
                 _resolve(job.loop, job.future, None, exc)
             else:

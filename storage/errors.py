@@ -29,11 +29,12 @@ class StoreClosed(StorageError):
 class DatabaseDamaged(StorageError):
     """The SQLite file failed its integrity check or is not a database at all."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
+    def __init__(self, path: Path | None, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
         summary = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
-        super().__init__(f"the campaign database {path} is damaged: {summary}")
+        where = f" {path}" if path is not None else ""
+        super().__init__(f"the campaign database{where} is damaged: {summary}")
 
 
 class WriteAheadLogMissing(DatabaseDamaged):
@@ -65,19 +66,74 @@ class DatabaseTooNew(StorageError):
 
 
 class DatabaseOperationFailed(StorageError):
-    """SQLite refused an operation (I/O error, malformed page, disk full)."""
+    """SQLite refused an operation for a reason that is not damage; nothing was changed.
+
+    Never a reason to recover from backups: the data stays where it is. The subclasses
+    name the ordinary causes (a full disk, another program holding the lock, a read-only
+    file, a folder that cannot be opened, an I/O error) and say what to do.
+    """
 
     summary = "the campaign database failed"
+    advice = "try again; if it keeps failing, run 'vtt-host --verbose' and read the log"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, path: Path | None = None) -> None:
         self.detail = detail
-        super().__init__(f"{self.summary}: {detail}")
+        self.path = path
+        where = f" {path}" if path is not None else ""
+        super().__init__(f"{self.summary}{where} ({detail}): {self.advice}")
 
 
 class DatabaseWriteFailed(DatabaseOperationFailed):
     """A write was refused; nothing from its transaction was stored."""
 
     summary = "could not write to the campaign database"
+
+
+class DiskFull(DatabaseWriteFailed):
+    """SQLITE_FULL or ENOSPC: the disk (or the file system's quota) has no room left."""
+
+    summary = "the disk is full; could not write to the campaign database"
+    advice = "free some space on that disk; the campaign is kept as it was"
+
+
+class DatabaseInUse(DatabaseOperationFailed):
+    """SQLITE_BUSY/LOCKED: another program holds the database's write lock."""
+
+    summary = "the campaign database is in use by another program"
+    advice = "close the other program (another vtt-host, a database browser), then try again"
+
+
+class DatabaseReadOnly(DatabaseWriteFailed):
+    """SQLITE_READONLY/PERM, EROFS, EACCES: the file or its folder cannot be written."""
+
+    summary = "the campaign database cannot be written"
+    advice = "check that the file and its folder are writable by you (and not on a read-only disk)"
+
+
+class DatabaseCannotOpen(DatabaseOperationFailed):
+    """SQLITE_CANTOPEN: a missing folder, a file where a folder should be, no permission."""
+
+    summary = "cannot open the campaign database"
+    advice = "check that the data folder exists, is a folder and is yours (see --data-dir)"
+
+
+class DiskIOError(DatabaseOperationFailed):
+    """SQLITE_IOERR: the operating system reported an I/O error reading or writing."""
+
+    summary = "the disk reported an I/O error on the campaign database"
+    advice = "check the disk (and its free space), then try again; the campaign is kept as it was"
+
+
+class DataFolderInUse(StorageError):
+    """Another vtt-host process holds the data folder's lock (one host per data folder)."""
+
+    def __init__(self, folder: Path, holder: str) -> None:
+        self.folder = folder
+        self.holder = holder
+        super().__init__(
+            f"the data folder {folder} is in use by {holder}; stop that first (or use "
+            "the GM app it belongs to), or pick another folder with --data-dir"
+        )
 
 
 class CampaignNotFound(StorageError):

@@ -30,9 +30,11 @@ from pathlib import Path
 import platformdirs
 
 from . import _queries as q
+from ._faults import translate
 from ._schema import DB_FILE_NAME, Synchronous, connect, disarm_wal_guard, open_writer
 from ._worker import DbThread
 from .errors import StoreClosed
+from .folder import prepare_data_dir
 from .records import CampaignInfo, JournalRecord, LoadedCampaign, encode_record
 
 logger = logging.getLogger(__name__)
@@ -89,13 +91,19 @@ class Store:
         """
         if journal_keep_versions < 0:
             raise ValueError("journal_keep_versions must be >= 0")
-        db_path = (data_dir if data_dir is not None else default_data_dir()) / DB_FILE_NAME
+        folder = data_dir if data_dir is not None else default_data_dir()
+        await asyncio.to_thread(prepare_data_dir, folder, create_parents=data_dir is None)
+        db_path = folder / DB_FILE_NAME
         conn = await asyncio.to_thread(
             open_writer, db_path, synchronous, allow_missing_wal=allow_missing_wal
         )
-        reader_conn = await asyncio.to_thread(connect, db_path, synchronous)
-        writer = DbThread(conn, "vtt-store-writer", q.write_appends)
-        reader = DbThread(reader_conn, "vtt-store-reader")
+        try:
+            reader_conn = await asyncio.to_thread(connect, db_path, synchronous)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise translate(exc, db_path) from exc
+        writer = DbThread(conn, "vtt-store-writer", q.write_appends, path=db_path)
+        reader = DbThread(reader_conn, "vtt-store-reader", path=db_path)
         logger.info("opened campaign database %s (synchronous=%s)", db_path, synchronous)
         return cls(db_path, writer, reader, journal_keep_versions)
 
@@ -183,10 +191,18 @@ class Store:
         DuplicateVersionError and nothing is written. If the caller is cancelled while
         waiting, the record may still be committed.
         """
+        await self.append_future(campaign_id, record)
+
+    def append_future(self, campaign_id: str, record: JournalRecord) -> asyncio.Future[None]:
+        """`append` as a future that settles with the row's outcome.
+
+        A quiet table's append is committed on the caller's thread and the future is
+        already done. Cancelling an await of it does not stop the write: await it through
+        ``asyncio.shield`` to learn the outcome whatever happens to the caller.
+        """
         self._check_open()
         encoded = encode_record(campaign_id, record)
-        if not self._writer.append_now(encoded):
-            await self._writer.append(encoded)
+        return self._writer.append_or_queue(encoded)
 
     async def checkpoint(
         self, campaign_id: str, version: int, snapshot: bytes | Sequence[bytes]

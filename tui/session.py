@@ -113,7 +113,9 @@ class GmSession:
 
     async def open_library(self) -> Library:
         if self.library is None:
-            self.library = await Library.open(self.config.data_dir)
+            self.library = await Library.open(
+                self.config.data_dir, purpose="the GM app (vtt-host run)"
+            )
         return self.library
 
     async def startup_campaign(self) -> str | None:

@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_library(args: argparse.Namespace, work: Callable[[Library], Awaitable[int]]) -> int:
-    library = await Library.open(args.data_dir)
+    library = await Library.open(args.data_dir, purpose=f"vtt-host {args.command}")
     try:
         for report in library.recovery_reports:
             print(f"recovered: {report}", file=sys.stderr)
@@ -216,6 +216,7 @@ def _serve_options(args: argparse.Namespace) -> ServeOptions:
         campaign=args.campaign,
         demo=args.demo,
         announce=not args.no_announce,
+        purpose=f"vtt-host {args.command or 'run'}",
     )
 
 

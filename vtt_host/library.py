@@ -21,6 +21,7 @@ from storage import CampaignInfo, Store, default_data_dir
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from storage.campaign_file import read_campaign_file, write_campaign_file
+from storage.folder import FolderLock, prepare_data_dir
 from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
@@ -73,6 +74,7 @@ class Library:
         self._policy = policy
         self._live: dict[str, LiveCampaign] = {}
         self._opening = asyncio.Lock()
+        self._lock: FolderLock | None = None
 
     @classmethod
     async def open(
@@ -81,29 +83,48 @@ class Library:
         *,
         synchronous: str = "FULL",
         backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY,
+        purpose: str = "vtt-host",
     ) -> Library:
+        """Open the data folder for this process alone, repairing damage from backups.
+
+        ``purpose`` names this program to anyone else who finds the folder in use.
+        Raises DataFolderInUse while another process holds the folder, and a
+        DatabaseOperationFailed subclass (disk full, read-only...) when the database
+        cannot be used: neither ever moves or rolls back any data.
+        """
         directory = data_dir if data_dir is not None else default_data_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        backups = BackupSet.from_policy(directory, backup_policy)
-        store, reports = await open_store_with_recovery(
-            directory,
-            synchronous="NORMAL" if synchronous == "NORMAL" else "FULL",
-            backups=backups,
-            read_backup=read_state_file,
-        )
+        await asyncio.to_thread(prepare_data_dir, directory, create_parents=data_dir is None)
+        lock = await asyncio.to_thread(FolderLock.acquire, directory, purpose)
+        try:
+            backups = BackupSet.from_policy(directory, backup_policy)
+            store, reports = await open_store_with_recovery(
+                directory,
+                synchronous="NORMAL" if synchronous == "NORMAL" else "FULL",
+                backups=backups,
+                read_backup=read_state_file,
+            )
+        except BaseException:
+            lock.release()
+            raise
         for report in reports:
             logger.warning("recovery: %s", report)
-        return cls(directory, store, backups, reports, backup_policy)
+        library = cls(directory, store, backups, reports, backup_policy)
+        library._lock = lock
+        return library
 
     async def close(self) -> None:
         """Checkpoint and back up every open campaign, then close the store. Idempotent."""
         live, self._live = list(self._live.values()), {}
-        for campaign in live:
-            try:
-                await campaign.close()
-            except Exception:
-                logger.exception("could not close campaign %s cleanly", campaign.id)
-        await self.store.close()
+        try:
+            for campaign in live:
+                try:
+                    await campaign.close()
+                except Exception:
+                    logger.exception("could not close campaign %s cleanly", campaign.id)
+            await self.store.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
     # -- finding ---------------------------------------------------------------------
 

@@ -82,7 +82,9 @@ class LiveCampaign:
         self._assets = assets
         self._policy = backup_policy
         self._encoder = SnapshotEncoder(state)
-        self.manager = StateManager(state, persist=self._journal, history=history)
+        self.manager = StateManager(
+            state, persist=self._journal, settled=self._journaled, history=history
+        )
         self._checkpoint_version = checkpoint_version
         self._durable_version = int(state["version"])
         self._last_durable_at: float | None = None
@@ -118,13 +120,15 @@ class LiveCampaign:
         if self._task is None:
             self._task = asyncio.create_task(self._maintain(), name=f"maintain {self.id}")
 
-    async def _journal(self, record: JournalRecord) -> None:
-        try:
-            await self._store.append(self.id, record)
-        finally:
-            # Also on failure: the manager then rolls the change back, and a checkpoint
-            # may already have encoded the unsaved value.
-            self._encoder.touched(record.ops)
+    def _journal(self, record: JournalRecord) -> asyncio.Future[None]:
+        return self._store.append_future(self.id, record)
+
+    def _journaled(self, record: JournalRecord, committed: bool) -> None:
+        # Also on failure: the manager has just rolled the change back, and a checkpoint
+        # may already have encoded the unsaved value.
+        self._encoder.touched(record.ops)
+        if not committed:
+            return
         self._durable_version = record.version
         self._last_durable_at = time.time()
         self._last_change_monotonic = time.monotonic()

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import JournalRecord
+from storage import JournalRecord, StorageError
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -98,11 +98,48 @@ class Queued:
 
 Outcome = Applied | Queued
 Persist = Callable[[JournalRecord], Awaitable[None]]
+"""Journals a record; may return a Future (cheapest: an already-done one when the row
+was committed on the spot) or a coroutine."""
+Settled = Callable[[JournalRecord, bool], None]
+"""Told synchronously, right after a journal write's outcome is applied to memory, whether
+the record was committed (True) or refused and rolled back (False)."""
 Listener = Callable[[Published], None]
 
 
-async def _no_persistence(record: JournalRecord) -> None:
-    return None
+def _no_persistence(record: JournalRecord) -> asyncio.Future[None]:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
+def _start_journal(persist: Persist, record: JournalRecord) -> asyncio.Future[None]:
+    """The journal write as a future; one that failed to start is a failed future."""
+    try:
+        return asyncio.ensure_future(persist(record))
+    except Exception as error:  # e.g. a value JSON cannot carry, or a closed store
+        failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        failed.set_exception(error)
+        return failed
+
+
+async def _journal_outcome(pending: asyncio.Future[None]) -> tuple[BaseException | None, bool]:
+    """The journal write's outcome, waited for even if the caller is cancelled meanwhile.
+
+    Returns (the write's error or None, whether a cancellation arrived). The outcome
+    alone decides the in-memory state: a row still queued when its caller was cancelled
+    may be committed a moment later, and the document must then keep the change.
+    """
+    cancelled = False
+    while not pending.done():
+        try:
+            await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            cancelled = True
+        except BaseException:  # the write's own error, read below
+            break
+    if pending.cancelled():
+        return asyncio.CancelledError("the journal write was cancelled"), cancelled
+    return pending.exception(), cancelled
 
 
 class StateManager:
@@ -117,6 +154,7 @@ class StateManager:
         state: dict[str, Any],
         *,
         persist: Persist = _no_persistence,
+        settled: Settled | None = None,
         history: Iterable[JournalRecord] = (),
         history_limit: int = HISTORY_LIMIT,
         clock: Callable[[], int] = now_ms,
@@ -125,6 +163,7 @@ class StateManager:
     ) -> None:
         self._state = state
         self._persist = persist
+        self._settled = settled
         self._history: deque[JournalRecord] = deque(history, maxlen=history_limit)
         self._undo_stack: list[int] = _undo_stack(self._history)
         self._clock = clock
@@ -444,17 +483,23 @@ class StateManager:
         record = JournalRecord(
             version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
         )
-        try:
-            await self._persist(record)
-        except BaseException as error:
+        # An append committed on the spot comes back done: this await does not yield.
+        failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))
+        if failure is not None:
             apply_ops_unchecked(state, log_inverse + inverse)
             state["version"], state["lastModified"] = version - 1, previous_modified
-            if isinstance(error, Exception):
-                logger.error("could not journal version %d: %s", version, error)
-                raise PersistenceFailed("the change could not be saved; try again") from error
-            raise
+            if self._settled is not None:
+                self._settled(record, False)
+            if cancelled or not isinstance(failure, Exception):
+                raise asyncio.CancelledError() from failure
+            logger.error("could not journal version %d: %s", version, failure)
+            raise PersistenceFailed(_unsaved_reason(failure)) from failure
+        if self._settled is not None:
+            self._settled(record, True)
         self._remember(record)
         self._publish(record, filters, decision, quiet=compiled.quiet)
+        if cancelled:
+            raise asyncio.CancelledError()
         return version
 
     def _remember(self, record: JournalRecord) -> None:
@@ -492,6 +537,14 @@ class StateManager:
                 listener(full if audience.is_gm else per_player[audience.player_id])
             except Exception:
                 logger.exception("a subscriber failed on version %d", record.version)
+
+
+def _unsaved_reason(error: BaseException) -> str:
+    """What the sender of a change that was not saved is told: the disk's own reason
+    (full, read-only...) when the store gave one, never a traceback."""
+    if isinstance(error, StorageError):
+        return f"the change was not saved: {error}"
+    return "the change could not be saved; try again"
 
 
 _QUEUE_PATH = "/currentSession/pendingActions/"

@@ -46,6 +46,8 @@ class ServeOptions:
     campaign: str | None = None
     demo: bool = False
     announce: bool = True
+    purpose: str = "vtt-host serve"
+    """Who holds the data folder, as another program trying to open it is told."""
 
 
 async def choose_campaign(library: Library, options: ServeOptions) -> tuple[str, bool]:
@@ -84,7 +86,7 @@ class ServingSession:
     async def start(
         cls, options: ServeOptions, *, limits: HostLimits | None = None
     ) -> ServingSession:
-        library = await Library.open(options.data_dir)
+        library = await Library.open(options.data_dir, purpose=options.purpose)
         try:
             campaign_id, created = await choose_campaign(library, options)
             if created:

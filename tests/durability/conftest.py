@@ -54,6 +54,7 @@ async def play(root: Path, *, backed_up: int = 60, final: int = 100) -> Played:
     Needs the ``scripted`` fixture.
     """
     closed, crash_image = root / "host", root / "crashed"
+    await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
     library = await Library.open(closed)
     try:
         await library.add_state(initial_state())

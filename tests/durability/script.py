@@ -127,6 +127,10 @@ class ScriptedManager(StateManager):
         self._ids_for = -1
         self._ids_used = 0
 
+    async def submit(self, action: Any, caller: Any) -> Any:
+        self._ids_for = -1  # a retried version gets the same ids as its first attempt
+        return await super().submit(action, caller)
+
     def _tick(self) -> int:
         return at_ms(self.version + 1)
 

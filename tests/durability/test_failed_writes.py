@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import DatabaseWriteFailed, JournalRecord, Store
+from storage import DiskFull, JournalRecord, Store
 from vtt_host.actions import GM_CALLER
 from vtt_host.errors import PersistenceFailed
 from vtt_host.library import Library
@@ -29,22 +29,21 @@ async def test_change_that_could_not_be_saved_never_reaches_a_checkpoint(
         await apply_script(live.manager, 2)  # version 2 changes this goblin's hit points
         goblin = GOBLINS[0]
 
-        disk_full = asyncio.Event()
+        disk_full: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        async def append_on_a_full_disk(
+        def append_on_a_full_disk(
             self: Store, campaign_id: str, record: JournalRecord
-        ) -> None:
-            await disk_full.wait()
-            raise DatabaseWriteFailed("database or disk is full")
+        ) -> asyncio.Future[None]:
+            return disk_full
 
         with monkeypatch.context() as patch:
-            patch.setattr(Store, "append", append_on_a_full_disk)
+            patch.setattr(Store, "append_future", append_on_a_full_disk)
             hurt = {"kind": "update_actor", "id": goblin, "set": {"hp": {"current": 99, "max": 7}}}
             refused = asyncio.create_task(live.manager.submit(hurt, GM_CALLER))
             await asyncio.sleep(0.01)  # the change is applied in memory, its append pending
             checkpoint = asyncio.create_task(live.checkpoint())
             await asyncio.sleep(0.01)  # the checkpoint encodes, then waits for the change
-            disk_full.set()
+            disk_full.set_exception(DiskFull("database or disk is full"))
             with pytest.raises(PersistenceFailed):
                 await refused
             assert await checkpoint == 2
