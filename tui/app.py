@@ -302,7 +302,7 @@ class GmApp(App[None]):
         if not await self.push_screen_wait(ConfirmScreen(question, yes="Restore")):
             return
         try:
-            restored = await self.session.restore(live.id, backup.time)
+            restored = await self.session.restore(live.id, backup)
         except (VttError, OSError, NoCampaign) as error:
             self.post_message(WorkFailed(f"Could not restore: {error}"))
             return

@@ -16,7 +16,6 @@ import logging
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from tui.config import AppConfig
 from vtt_host.actions import GM_CALLER
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
-from vtt_host.library import Imported, Library
+from vtt_host.library import BackupInfo, Imported, Library
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
@@ -280,9 +279,9 @@ class GmSession:
             lambda: self.lib.import_file(path, replace=replace), replace_ok=replace
         )
 
-    async def restore(self, campaign_id: str, at: datetime | None) -> Imported:
+    async def restore(self, campaign_id: str, backup: BackupInfo) -> Imported:
         """Restore a backup over a campaign; players reconnect and resync by themselves."""
-        return await self._offline_if_served(lambda: self.lib.restore(campaign_id, at))
+        return await self._offline_if_served(lambda: self.lib.restore(campaign_id, backup=backup))
 
     async def _offline_if_served(
         self, work: Callable[[], Awaitable[T]], *, replace_ok: bool = True

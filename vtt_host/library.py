@@ -9,6 +9,7 @@ journal into a LiveCampaign.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 import logging
@@ -21,7 +22,7 @@ from storage import CampaignInfo, Store, default_data_dir
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from storage.campaign_file import read_campaign_file, write_campaign_file
-from storage.folder import FolderLock, prepare_data_dir
+from storage.folder import FolderLock, prepare_data_dir, sweep_unfinished_writes
 from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
@@ -44,6 +45,15 @@ class Imported:
     name: str
     version: int
     replaced: bool
+    source: Path | None = None
+    """The backup a restore used."""
+    kept_as: Path | None = None
+    """Where the replaced state was backed up first (a safety copy)."""
+
+
+SAFETY_COPY_REASONS = frozenset({"before-import", "before-restore"})
+"""Backups made just before a campaign is replaced: a later restore that names no time
+never picks one, or running ``restore`` twice would bring back what the first undid."""
 
 
 def read_state_file(path: Path) -> tuple[bytes, str, str, int]:
@@ -96,6 +106,7 @@ class Library:
         await asyncio.to_thread(prepare_data_dir, directory, create_parents=data_dir is None)
         lock = await asyncio.to_thread(FolderLock.acquire, directory, purpose)
         try:
+            await asyncio.to_thread(sweep_unfinished_writes, directory)
             backups = BackupSet.from_policy(directory, backup_policy)
             store, reports = await open_store_with_recovery(
                 directory,
@@ -264,13 +275,18 @@ class Library:
             self.assets.put(data, member.rsplit(".", 1)[1])
         return await self.add_state(campaign.state, replace=replace)
 
-    async def add_state(self, state: dict[str, Any], *, replace: bool = False) -> Imported:
-        """Store a validated document as a campaign (import, legacy import)."""
+    async def add_state(
+        self, state: dict[str, Any], *, replace: bool = False, reason: str = "before-import"
+    ) -> Imported:
+        """Store a validated document as a campaign (import, legacy import, restore).
+
+        Replacing backs the current state up first (``reason`` names that safety copy).
+        """
         existing = await self.find_id(state["id"])
         if existing is not None and replace:
             await self.close_campaign(existing.id)
-            await self._backup_bytes(
-                await self._state_bytes(existing.id), existing.id, "before-import"
+            kept = await self._backup_bytes(
+                await self._state_bytes(existing.id), existing.id, reason
             )
             # Versions only move forward, so clients that knew the old one resync.
             state["version"] = max(state["version"], existing.version + 1)
@@ -278,7 +294,9 @@ class Library:
             await self.store.restore_campaign(
                 state["id"], state["campaign"]["name"], blob, state["version"]
             )
-            return Imported(state["id"], state["campaign"]["name"], state["version"], True)
+            return Imported(
+                state["id"], state["campaign"]["name"], state["version"], True, kept_as=kept.path
+            )
         if existing is not None:
             state["id"] = new_id("c")
         blob = json.dumps(state).encode()
@@ -302,11 +320,33 @@ class Library:
             return await live.backup(reason)
         return await self._backup_bytes(await self._state_bytes(info.id), info.id, reason)
 
-    async def restore(self, name_or_id: str, at: datetime | None = None) -> Imported:
-        """Restore the newest backup at or before ``at``; the current state is backed up first."""
+    async def restore(
+        self, name_or_id: str, at: datetime | None = None, *, backup: BackupInfo | None = None
+    ) -> Imported:
+        """Restore ``backup``, else the newest backup at or before ``at``.
+
+        The current state is backed up first. Without ``at`` the safety copies made by
+        earlier restores and imports are passed over (see SAFETY_COPY_REASONS); the
+        returned ``source`` says which backup was used.
+        """
         info = await self.require(name_or_id)
-        chosen = self.backups.pick(info.id, at)
+        if backup is not None and backup.campaign_id != info.id:
+            raise LibraryError(f"backup {backup.path.name} is not one of {info.name}'s")
+        chosen = backup or self.backups.pick(
+            info.id, at, skip_reasons=SAFETY_COPY_REASONS if at is None else frozenset()
+        )
         blob, _, _, _ = await asyncio.to_thread(read_state_file, chosen.path)
         state = json.loads(blob)
         state["id"] = info.id
-        return await self.add_state(state, replace=True)
+        restored = await self.add_state(state, replace=True, reason="before-restore")
+        return dataclasses.replace(restored, source=chosen.path)
+
+
+__all__ = [
+    "SAFETY_COPY_REASONS",
+    "BackupInfo",
+    "Imported",
+    "Library",
+    "LibraryError",
+    "read_state_file",
+]

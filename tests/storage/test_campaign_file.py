@@ -12,6 +12,7 @@ import pytest
 from storage import (
     ArchiveTooLarge,
     AssetMismatch,
+    CampaignFileError,
     ChecksumMismatch,
     InvalidManifest,
     InvalidState,
@@ -23,9 +24,11 @@ from storage import (
     UnsupportedFormat,
 )
 from storage.campaign_file import (
+    LIMITS,
     CampaignFile,
     read_campaign_file,
     read_manifest,
+    verify_archive,
     write_campaign_file,
 )
 
@@ -238,3 +241,58 @@ def test_writer_refuses_asset_named_after_other_content(tmp_path: Path) -> None:
             tmp_path / "w.vttcampaign", b"{}", campaign_id="c1", name="n", version=1,
             schema_version=1, assets={"c" * 64 + ".png": PNG},
         )  # fmt: skip
+
+
+# -- what the writer writes, the reader reads back -------------------------------------
+
+
+def test_a_campaign_that_compresses_extremely_well_is_written_so_it_reads_back(
+    tmp_path: Path,
+) -> None:
+    blank = {**STATE, "proposals": [{"summary": " " * 2000} for _ in range(2000)]}
+    written = write(tmp_path / "blank.vttcampaign", blank)
+    assert read(written).state == blank
+
+
+def test_a_campaign_larger_than_a_file_holds_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    huge = {**STATE, "lore": "x" * LIMITS.max_state_bytes}
+    with pytest.raises(ArchiveTooLarge, match="campaign document is"):
+        write(tmp_path / "huge.vttcampaign", huge)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor a temporary one
+
+
+def test_every_limit_the_reader_applies_is_the_writers(tmp_path: Path) -> None:
+    """Just under each limit writes and reads back; just over it is refused on write."""
+    state = json.dumps(STATE).encode()
+    pad = LIMITS.max_state_bytes - len(state) - len(', "p": ""')
+    fits = {**STATE, "p": "y" * pad}
+    assert len(json.dumps(fits).encode()) == LIMITS.max_state_bytes
+    assert read(write(tmp_path / "fits.vttcampaign", fits)).state == fits
+    with pytest.raises(ArchiveTooLarge):
+        write(tmp_path / "over.vttcampaign", {**fits, "p": "y" * (pad + 1)})
+
+
+@pytest.mark.parametrize("flip", [0x01, 0x80, 0xFF])
+def test_a_flipped_byte_anywhere_in_a_campaign_file_is_refused_or_harmless(
+    tmp_path: Path, flip: int
+) -> None:
+    """Every byte of a small file, one at a time: refused with our error, or read intact."""
+    good = write(tmp_path / "good.vttcampaign").read_bytes()
+    path = tmp_path / "flipped.vttcampaign"
+    refused = 0
+    for offset in range(len(good)):
+        damaged = bytearray(good)
+        damaged[offset] ^= flip
+        path.write_bytes(bytes(damaged))
+        try:
+            verify_archive(path)
+            campaign = read(path)
+        except CampaignFileError:
+            refused += 1
+            continue
+        # The zip format has bytes no reader looks at (timestamps, unused header fields):
+        # a flip there must leave the content intact.
+        assert (campaign.state, campaign.assets) == (STATE, {PNG_NAME: PNG}), offset
+    assert refused > len(good) // 2
