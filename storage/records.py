@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,23 @@ def row_checksum(
     )
     payload = "\n".join((head, ops, inverse, meta))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def snapshot_header(campaign_id: str, version: int, name: str) -> bytes:
+    """What a snapshot's checksum covers besides the blob: whose it is, which version
+    replay starts from, and the campaign's name (so none of them can change unseen)."""
+    return f"vtt-snapshot\n{len(campaign_id)}:{campaign_id},{version},{len(name)}:{name}\n".encode()
+
+
+def snapshot_checksum(
+    campaign_id: str, version: int, name: str, blob: bytes | Sequence[bytes]
+) -> str:
+    """sha256 of a snapshot row (header + blob). Blocking for large blobs: hashlib
+    releases the GIL, so call it on a worker thread."""
+    hasher = hashlib.sha256(snapshot_header(campaign_id, version, name))
+    for piece in [blob] if isinstance(blob, bytes) else blob:
+        hasher.update(piece)
+    return hasher.hexdigest()
 
 
 def encode_record(campaign_id: str, record: JournalRecord) -> EncodedRecord:

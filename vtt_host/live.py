@@ -178,7 +178,7 @@ class LiveCampaign:
         if self.manager.version == self._checkpoint_version:
             return self._checkpoint_version
         version, pieces = await self.snapshot_pieces()
-        await self._store.checkpoint(self.id, version, pieces)
+        await self._store.checkpoint(self.id, version, pieces, name=self.name)
         self._checkpoint_version = version
         self._last_checkpoint_monotonic = time.monotonic()
         logger.info("checkpoint of %s at version %d", self.id, version)
