@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import JournalRecord, StorageError
+from storage import MAX_VERSION, JournalRecord, StorageError
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -48,7 +48,7 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
-from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, check_op, parse_path
+from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, normalize_ops, parse_path
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
 from vtt_host.views import GM_ID, Audience, AudienceFilters, view
@@ -320,9 +320,8 @@ class StateManager:
                 )
                 await self._tell_proposer(ctx, pending, approved=False, reason=reason)
                 return Applied(version)
-            ops = list(pending["changes"] if changes is None else changes)
-            for change in ops:
-                check_op(change)
+            # Members an op does not define are ignored (RFC 6902): gone before any check.
+            ops = normalize_ops(pending["changes"] if changes is None else changes)
             check_ops_writable(ops)
             self._check_fresh(expected_version, written_paths(ops))
             compiled = Compiled(
@@ -386,14 +385,15 @@ class StateManager:
         waiting = sum(1 for pending in queue if pending["playerId"] == caller.player_id)
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
-        self._dry_run(compiled.ops)
+        changes = normalize_ops(compiled.ops)
+        self._dry_run(changes)
         action_id = ctx.make_id("act")
         pending = {
             "id": action_id,
             "playerId": caller.player_id,
             "kind": kind,
             "summary": compiled.description,
-            "changes": compiled.ops,
+            "changes": changes,
             "createdAt": ctx.now_ms,
             "version": self.version,
         }
@@ -450,6 +450,11 @@ class StateManager:
     ) -> int:
         """Apply, validate, journal and publish one change; all or nothing."""
         state = self._state
+        version = self.version + 1
+        if version > MAX_VERSION:
+            raise Invalid("the campaign has reached the largest version a campaign can have")
+        # What is journaled and broadcast is exactly what is applied: each op's own members.
+        ops = normalize_ops(compiled.ops)
         filters = AudienceFilters(state, self._player_ids)
         scopes: dict[Scope, None] = {}
 
@@ -458,10 +463,9 @@ class StateManager:
             return filters.around(change)
 
         try:
-            inverse = apply_patch(state, compiled.ops, around_op=around)
+            inverse = apply_patch(state, ops, around_op=around)
         except PatchError as error:
             raise Invalid(error.message) from None
-        version = self.version + 1
         entry = {
             "version": version,
             "by": by,
@@ -481,7 +485,7 @@ class StateManager:
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
         record = JournalRecord(
-            version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
+            version, ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
         )
         # An append committed on the spot comes back done: this await does not yield.
         failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))

@@ -114,7 +114,7 @@ def test_refuses_unknown_format_version(tmp_path: Path) -> None:
 
 def test_refuses_state_that_fails_validation_with_one_line_message(tmp_path: Path) -> None:
     with pytest.raises(InvalidState) as info:
-        read(write(tmp_path / "bad.vttcampaign", state={"id": "c1"}))
+        read(write(tmp_path / "bad.vttcampaign", state={"id": "c1", "version": 7}))
     assert "campaign is required" in str(info.value)
     assert "\n" not in str(info.value)
 

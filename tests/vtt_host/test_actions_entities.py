@@ -9,7 +9,8 @@ import pytest
 from tests.vtt_host.conftest import actor_named, caller, refused
 from vtt_host.actions import GM_CALLER
 from vtt_host.errors import Forbidden, Invalid, NotFound
-from vtt_host.manager import Applied, StateManager
+from vtt_host.manager import Applied, Published, StateManager
+from vtt_host.views import GM
 
 
 def named(manager: StateManager, collection: str, name: str) -> str:
@@ -488,14 +489,38 @@ async def test_patch_that_would_break_the_campaign_is_invalid(
         [],
         [{"op": "frobnicate", "path": "/campaign/name"}],
         [{"op": "replace", "path": "/campaign/name"}],
-        [{"op": "remove", "path": "/campaign/tags", "value": 1}],
-        [{"op": "replace", "path": "/campaign/name", "value": "X", "why": "because"}],
+        [{"op": "move", "path": "/campaign/name", "from": None}],
+        [{"op": "remove"}],
         [{"op": "replace", "path": "/campaign/nope/deeper", "value": "X"}],
     ],
-    ids=["no-ops", "unknown-op", "missing-value", "stray-value", "extra-field", "missing-parent"],
+    ids=["no-ops", "unknown-op", "missing-value", "null-from", "no-path", "missing-parent"],
 )
 async def test_malformed_patch_is_invalid(manager: StateManager, ops: list[Any]) -> None:
     await refused(manager, {"kind": "patch", "ops": ops}, GM_CALLER, Invalid)
+
+
+async def test_members_an_op_does_not_define_are_ignored_and_never_journaled(
+    manager: StateManager,
+) -> None:
+    """RFC 6902 section 4: undefined members are ignored; they must not be kept either."""
+    received: list[Published] = []
+    manager.subscribe(GM, received.append)
+    ops = [
+        {"op": "replace", "path": "/campaign/name", "value": "X", "why": "because"},
+        {"op": "remove", "path": "/campaign/tags", "value": 1, "from": "/version"},
+    ]
+
+    await manager.submit({"kind": "patch", "ops": ops}, GM_CALLER)
+
+    assert manager.state["campaign"]["name"] == "X"
+    assert "tags" not in manager.state["campaign"]
+    expected = [
+        {"op": "replace", "path": "/campaign/name", "value": "X"},
+        {"op": "remove", "path": "/campaign/tags"},
+    ]
+    (record,) = manager.history_since(0) or []
+    assert record.ops[:2] == expected
+    assert received[0].ops[:2] == expected
 
 
 # -- update_settings -----------------------------------------------------------------

@@ -35,6 +35,7 @@ from vtt_host.server.frames import (
     DecideFrame,
     Hello,
     KickFrame,
+    NotPlainFrame,
     PingFrame,
     RotateCodeFrame,
     ServerFrame,
@@ -422,7 +423,7 @@ class Connection:
             try:
                 frame = frames.parse_frame(message)
             except BadFrame as error:
-                self.send(frames.error("bad_message", error.message, error.frame_id))
+                self._refuse_bad_frame(error)
                 continue
             if verdict is Verdict.REFUSE:
                 self._refuse_rate_limited(frame)
@@ -430,6 +431,13 @@ class Connection:
             await self._dispatch(frame, received)
             # The reply (an ack, after the patch it acknowledges) leaves first.
             self._writes.flush_one(self)
+
+    def _refuse_bad_frame(self, error: BadFrame) -> None:
+        if isinstance(error, NotPlainFrame) and error.answered_with_ack:
+            self._metrics.action("rejected", error.code)
+            self.send(frames.ack_rejected(error.frame_id, error.code, error.message))
+        else:
+            self.send(frames.error(error.code, error.message, error.frame_id))
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"
