@@ -242,7 +242,9 @@ class StateManager:
 
     async def submit(self, action: Action | Mapping[str, Any], caller: Caller) -> Outcome:
         """Apply (or queue for approval) one action; raise an ActionError if refused."""
-        parsed = action if not isinstance(action, Mapping) else parse_action(dict(action))
+        # A model passes through as it is; anything else is validated (Invalid if it is
+        # not an action at all: the GM app hands over what it has).
+        parsed = parse_action(dict(action) if isinstance(action, Mapping) else action)
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             if isinstance(parsed, Undo):
