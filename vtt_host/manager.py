@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import MAX_VERSION, JournalRecord, StorageError
+from storage import (
+    MAX_DOCUMENT_DEPTH,
+    MAX_VERSION,
+    JournalRecord,
+    NotPlainJson,
+    StorageError,
+    check_plain,
+)
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -241,10 +248,12 @@ class StateManager:
     # -- changing --------------------------------------------------------------------
 
     async def submit(self, action: Action | Mapping[str, Any], caller: Caller) -> Outcome:
-        """Apply (or queue for approval) one action; raise an ActionError if refused."""
-        # A model passes through as it is; anything else is validated (Invalid if it is
-        # not an action at all: the GM app hands over what it has).
-        parsed = parse_action(dict(action) if isinstance(action, Mapping) else action)
+        """Apply (or queue for approval) one action; raise an ActionError if refused.
+
+        ``action`` is a parsed model, or a dict that must also be plain JSON (see
+        ``_parsed``); anything else is refused as Invalid.
+        """
+        parsed = _parsed(action)
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             if isinstance(parsed, Undo):
@@ -303,6 +312,8 @@ class StateManager:
         """
         if not caller.is_gm:
             raise Forbidden("only the GM decides on proposals")
+        # The reason reaches the proposer as it is (a ``decided`` frame); see ``_parsed``.
+        _require_plain({"changes": changes, "reason": reason}, "the decision")
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             queue = self._state["currentSession"]["pendingActions"]
@@ -551,6 +562,27 @@ def _unsaved_reason(error: BaseException) -> str:
     if isinstance(error, StorageError):
         return f"the change was not saved: {error}"
     return "the change could not be saved; try again"
+
+
+def _parsed(action: object) -> Action:
+    """The action as a model; Invalid for anything else.
+
+    A model passes as it is: the connection parses its frames' actions, and the frame
+    decoder has already refused what is not plain JSON. A dict from the process (the GM
+    app) has met no decoder, so it is checked here: pydantic would carry a lone surrogate
+    or NaN into a handler, and encoding it there fails with no refusal to show for it.
+    """
+    if isinstance(action, Mapping):
+        _require_plain(action, "the action")
+        action = dict(action)
+    return parse_action(action)
+
+
+def _require_plain(value: object, what: str) -> None:
+    try:
+        check_plain(value, max_depth=MAX_DOCUMENT_DEPTH)
+    except NotPlainJson as error:
+        raise Invalid(f"{what} is not valid: {error}") from None
 
 
 _QUEUE_PATH = "/currentSession/pendingActions/"

@@ -619,6 +619,24 @@ async def test_chat_with_a_lone_surrogate_is_invalid(manager: StateManager) -> N
     await refused(manager, {"kind": "chat", "text": "hi \ud83d"}, GM_CALLER, Invalid)
 
 
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"kind": "create_actor", "data": {"name": "Wolf", "pluginData": {"k": {"\ud800": None}}}},
+        {"kind": "update_actor", "id": "a_0005", "set": {"pluginData": {"x": math.nan}}},
+        {"kind": "chat", "text": "hi", "to": None, "\udc00": 1},
+    ],
+    ids=["surrogate-key-in-data", "nan-in-set", "surrogate-field-name"],
+)
+async def test_gm_app_action_that_is_not_plain_json_is_invalid_before_any_handler(
+    manager: StateManager, action: dict[str, Any]
+) -> None:
+    """Found by the fuzz test: pydantic carried the key into the handler, whose dump then
+    raised UnicodeEncodeError, not a refusal."""
+    error = await refused(manager, action, GM_CALLER, Invalid)
+    assert "not valid" in error.message
+
+
 async def test_numbers_the_schema_names_stay_within_what_a_browser_holds_exactly(
     manager: StateManager,
 ) -> None:

@@ -153,6 +153,17 @@ async def test_decision_with_an_op_without_a_path_is_invalid(manager: StateManag
         )  # fmt: skip
 
 
+async def test_decision_whose_reason_is_not_valid_unicode_is_invalid(
+    manager: StateManager,
+) -> None:
+    """The reason goes to the proposer as it is; a lone surrogate could not be sent."""
+    queued = await propose(manager)
+    with nothing_changes(manager), pytest.raises(Invalid):
+        await manager.decide(
+            GM_CALLER, queued.action_id, approve=False, expected_version=1, reason="no\ud800"
+        )
+
+
 async def test_proposal_needs_a_summary(manager: StateManager) -> None:
     with nothing_changes(manager), pytest.raises(Invalid):
         await manager.submit({**drink_potion(), "summary": "   "}, caller("p1"))

@@ -24,7 +24,7 @@ from storage import JournalRecord
 from storage.records import encode_record
 from tests.jsonvalues import ANY_TEXT, VALUES, lenient, plain_text
 from tests.vtt_host.conftest import caller, ids, table_state
-from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.actions import GM_CALLER, Caller, parse_action
 from vtt_host.errors import ActionError
 from vtt_host.manager import Applied, Published, StateManager
 from vtt_host.server import frames
@@ -141,7 +141,11 @@ class Table:
         except BadFrame as error:
             return self._refuse(error, version, state)
         assert isinstance(frame, frames.ActionFrame)
-        return await self.submit(frame.action, who)
+        try:  # as the connection does: the decoder's output, parsed before submitting
+            action = parse_action(frame.action)
+        except ActionError as refused:
+            return frames.ack_rejected("f1", refused.code, refused.message)
+        return await self.submit(action, who)
 
     def _refuse(self, refused: BadFrame, version: int, state: dict[str, Any]) -> str:
         assert self.manager.version == version

@@ -23,7 +23,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State as WebSocketState
 
-from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.actions import GM_CALLER, Caller, parse_action
 from vtt_host.errors import ActionError, Stale
 from vtt_host.manager import Applied, Published
 from vtt_host.server import frames
@@ -467,7 +467,8 @@ class Connection:
     async def _on_action(self, frame: ActionFrame, received: float) -> None:
         assert self.hub is not None
         try:
-            outcome = await self.hub.manager.submit(frame.action, self.caller)
+            # Parsed here: the frame decoder already refused what is not plain JSON.
+            outcome = await self.hub.manager.submit(parse_action(frame.action), self.caller)
         except ActionError as error:
             self._metrics.action("rejected", error.code)
             self.send(frames.ack_rejected(frame.id, error.code, error.message))
