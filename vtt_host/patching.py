@@ -37,7 +37,6 @@ OP_MEMBERS: dict[str, tuple[str, ...]] = {
     "test": ("op", "path", "value"),
 }
 """The members RFC 6902 defines for each op; any other member is ignored."""
-OP_NAMES = frozenset(OP_MEMBERS)
 _BAD_ESCAPE = re.compile("~(?![01])")
 
 
