@@ -12,8 +12,10 @@ Format (formatVersion 1): a zip archive with exactly these members
 
 Import trusts nothing: member names must match the list above exactly (no paths to
 escape with), sizes are limited both as declared and while decompressing (zip bombs),
-every member's sha256 is checked, the schema is migrated forward step by step and the
-state validated by the caller-supplied function.
+every member's sha256 is checked, the JSON must be plain (numbers a double holds, valid
+Unicode, unique keys, the state at most ``MAX_DOCUMENT_DEPTH`` levels deep), versions
+are whole numbers up to ``MAX_VERSION`` and the state's is the manifest's, the schema is
+migrated forward step by step and the state validated by the caller-supplied function.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 from ._names import split_asset_name
 from .assets import replacing
@@ -40,13 +42,16 @@ from .errors import (
     ChecksumMismatch,
     InvalidManifest,
     InvalidState,
+    InvalidVersion,
     MissingMember,
     MissingMigration,
     NotACampaignFile,
+    NotPlainJsonMember,
     SchemaTooNew,
     UnsafeMemberName,
     UnsupportedFormat,
 )
+from .plainjson import MAX_DOCUMENT_DEPTH, MAX_VERSION, NotPlainJson, load_plain
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,8 @@ FILE_SUFFIX = ".vttcampaign"
 MANIFEST = "manifest.json"
 STATE = "state.json"
 ASSET_PREFIX = "assets/"
+MANIFEST_MAX_DEPTH = 16
+"""The manifest is flat (its member list is level 2); room for what later writers add."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,16 +311,34 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) -> dict[str, Any]:
+def _load_member(path: Path, member: str, raw: bytes, max_depth: int) -> Any:
+    """A member's JSON, plain or refused (with the one line naming what is wrong)."""
     try:
-        manifest = json.loads(raw)
+        return load_plain(raw, max_depth=max_depth)
+    except NotPlainJson as exc:
+        raise NotPlainJsonMember(path, member, str(exc)) from exc
     except ValueError as exc:
-        raise InvalidManifest(path, "manifest.json is not valid JSON") from exc
+        error = InvalidManifest if member == MANIFEST else InvalidState
+        raise error(path, f"{member} is not valid JSON") from exc
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """An integer, and not a bool (``True`` is an int to Python, not to JSON)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} digits)"
+
+
+def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) -> dict[str, Any]:
+    manifest = _load_member(path, MANIFEST, raw, MANIFEST_MAX_DEPTH)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise UnsupportedFormat(path, "this is not a vtt-host campaign file")
     format_version = manifest.get("formatVersion")
-    if not isinstance(format_version, int) or format_version < 1:
-        raise UnsupportedFormat(path, f"unknown campaign file version {format_version!r}")
+    if not _whole(format_version) or not 1 <= format_version <= MAX_VERSION:
+        raise UnsupportedFormat(path, f"unknown campaign file version {format_version!r:.40}")
     if format_version > FORMAT_VERSION:
         raise UnsupportedFormat(
             path,
@@ -325,8 +350,17 @@ def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) 
         "exportedAt": str, "members": dict,
     }  # fmt: skip
     for key, kind in expected_types.items():
-        if not isinstance(manifest.get(key), kind):
+        value = manifest.get(key)
+        if not isinstance(value, kind) or (kind is int and not _whole(value)):
             raise InvalidManifest(path, f"manifest.json lacks a valid {key!r}")
+    if not 0 <= manifest["version"] <= MAX_VERSION:
+        raise InvalidVersion(
+            path,
+            f"manifest.json says version {_shown(manifest['version'])}; a campaign's "
+            f"version is a whole number from 0 to {MAX_VERSION}",
+        )
+    if not 1 <= manifest["schemaVersion"] <= MAX_VERSION:
+        raise InvalidManifest(path, "manifest.json lacks a valid 'schemaVersion'")
     if current_schema_version is not None and manifest["schemaVersion"] > current_schema_version:
         raise SchemaTooNew(path, manifest["schemaVersion"], current_schema_version)
     return manifest
@@ -412,12 +446,17 @@ def read_campaign_file(
             if _sha256(data) != asset_name.split(".", 1)[0]:
                 raise AssetMismatch(path, member)
             assets[asset_name] = data
-    try:
-        state = json.loads(contents[STATE])
-    except ValueError as exc:
-        raise InvalidState(path, "state.json is not valid JSON") from exc
+    state = _load_member(path, STATE, contents[STATE], MAX_DOCUMENT_DEPTH)
     if not isinstance(state, dict):
         raise InvalidState(path, "state.json does not hold a campaign object")
+    version = state.get("version")
+    if version != manifest["version"] or not _whole(version):
+        shown = _shown(version) if _whole(version) else f"{version!r:.40}"
+        raise InvalidVersion(
+            path,
+            f"state.json is at version {shown} but manifest.json says "
+            f"{manifest['version']}; the file was altered",
+        )
     state = _migrate(path, state, manifest["schemaVersion"], current_schema_version, migrations)
     try:
         state = validate(state)

@@ -7,10 +7,11 @@ on disk is detected on load instead of being replayed into the campaign.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .plainjson import dump_plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +64,15 @@ class EncodedRecord:
     sha256: str
 
 
-# One encoder for every call: json.dumps with options builds a new one each time,
-# which dominated the cost of verifying 10,000 rows on load.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def dump_json(value: Any) -> str:
-    """Compact JSON text, the form journal columns hold."""
-    return _ENCODER.encode(value)
+    """Compact JSON text, the form journal columns hold.
+
+    Strict (one module-level encoder: json.dumps with options builds a new one per call,
+    which dominated the cost of verifying 10,000 rows on load): NaN or an infinity is a
+    ValueError and a lone surrogate fails the row's UTF-8 checksum, so a bug elsewhere
+    stops the change instead of journaling a row no reader accepts.
+    """
+    return dump_plain(value)
 
 
 def row_checksum(
@@ -113,7 +115,8 @@ def snapshot_checksum(
 
 
 def encode_record(campaign_id: str, record: JournalRecord) -> EncodedRecord:
-    """Serialise and checksum a record; raises TypeError/ValueError for non-JSON values."""
+    """Serialise and checksum a record; raises TypeError/ValueError for non-JSON values
+    (NaN and infinities included, and lone surrogates: UnicodeEncodeError)."""
     ops = dump_json(record.ops)
     inverse = dump_json(record.inverse)
     meta = dump_json(record.meta)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storage import CampaignInfo, Store, default_data_dir
+from storage import MAX_VERSION, CampaignInfo, Store, default_data_dir, dump_plain
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from storage.campaign_file import read_campaign_file, write_campaign_file
@@ -62,7 +62,7 @@ def read_state_file(path: Path) -> tuple[bytes, str, str, int]:
         path, current_schema_version=SCHEMA_VERSION, migrations=MIGRATIONS, validate=validate_state
     )
     state = campaign.state
-    return json.dumps(state).encode(), state["id"], state["campaign"]["name"], state["version"]
+    return dump_plain(state).encode(), state["id"], state["campaign"]["name"], state["version"]
 
 
 class Library:
@@ -173,7 +173,7 @@ class Library:
         if demo and name:
             state["campaign"]["name"] = name
         await self.store.create_campaign(
-            campaign_id, state["campaign"]["name"], json.dumps(state).encode(), state["version"]
+            campaign_id, state["campaign"]["name"], dump_plain(state).encode(), state["version"]
         )
         logger.info("created campaign %s", campaign_id)
         return campaign_id
@@ -284,13 +284,15 @@ class Library:
         """
         existing = await self.find_id(state["id"])
         if existing is not None and replace:
+            if existing.version >= MAX_VERSION:
+                raise LibraryError(f"campaign {existing.id} has no versions left to replace it")
             await self.close_campaign(existing.id)
             kept = await self._backup_bytes(
                 await self._state_bytes(existing.id), existing.id, reason
             )
             # Versions only move forward, so clients that knew the old one resync.
             state["version"] = max(state["version"], existing.version + 1)
-            blob = json.dumps(state).encode()
+            blob = dump_plain(state).encode()
             await self.store.restore_campaign(
                 state["id"], state["campaign"]["name"], blob, state["version"]
             )
@@ -299,7 +301,7 @@ class Library:
             )
         if existing is not None:
             state["id"] = new_id("c")
-        blob = json.dumps(state).encode()
+        blob = dump_plain(state).encode()
         await self.store.create_campaign(
             state["id"], state["campaign"]["name"], blob, state["version"]
         )

@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import JournalRecord, StorageError
+from storage import (
+    MAX_DOCUMENT_DEPTH,
+    MAX_VERSION,
+    JournalRecord,
+    NotPlainJson,
+    StorageError,
+    check_plain,
+)
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -48,7 +55,7 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
-from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, check_op, parse_path
+from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, normalize_ops, parse_path
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
 from vtt_host.views import GM_ID, Audience, AudienceFilters, view
@@ -241,8 +248,12 @@ class StateManager:
     # -- changing --------------------------------------------------------------------
 
     async def submit(self, action: Action | Mapping[str, Any], caller: Caller) -> Outcome:
-        """Apply (or queue for approval) one action; raise an ActionError if refused."""
-        parsed = action if not isinstance(action, Mapping) else parse_action(dict(action))
+        """Apply (or queue for approval) one action; raise an ActionError if refused.
+
+        ``action`` is a parsed model, or a dict that must also be plain JSON (see
+        ``_parsed``); anything else is refused as Invalid.
+        """
+        parsed = _parsed(action)
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             if isinstance(parsed, Undo):
@@ -301,6 +312,8 @@ class StateManager:
         """
         if not caller.is_gm:
             raise Forbidden("only the GM decides on proposals")
+        # The reason reaches the proposer as it is (a ``decided`` frame); see ``_parsed``.
+        _require_plain({"changes": changes, "reason": reason}, "the decision")
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             queue = self._state["currentSession"]["pendingActions"]
@@ -320,9 +333,8 @@ class StateManager:
                 )
                 await self._tell_proposer(ctx, pending, approved=False, reason=reason)
                 return Applied(version)
-            ops = list(pending["changes"] if changes is None else changes)
-            for change in ops:
-                check_op(change)
+            # Members an op does not define are ignored (RFC 6902): gone before any check.
+            ops = normalize_ops(pending["changes"] if changes is None else changes)
             check_ops_writable(ops)
             self._check_fresh(expected_version, written_paths(ops))
             compiled = Compiled(
@@ -386,14 +398,15 @@ class StateManager:
         waiting = sum(1 for pending in queue if pending["playerId"] == caller.player_id)
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
-        self._dry_run(compiled.ops)
+        changes = normalize_ops(compiled.ops)
+        self._dry_run(changes)
         action_id = ctx.make_id("act")
         pending = {
             "id": action_id,
             "playerId": caller.player_id,
             "kind": kind,
             "summary": compiled.description,
-            "changes": compiled.ops,
+            "changes": changes,
             "createdAt": ctx.now_ms,
             "version": self.version,
         }
@@ -450,6 +463,11 @@ class StateManager:
     ) -> int:
         """Apply, validate, journal and publish one change; all or nothing."""
         state = self._state
+        version = self.version + 1
+        if version > MAX_VERSION:
+            raise Invalid("the campaign has reached the largest version a campaign can have")
+        # What is journaled and broadcast is exactly what is applied: each op's own members.
+        ops = normalize_ops(compiled.ops)
         filters = AudienceFilters(state, self._player_ids)
         scopes: dict[Scope, None] = {}
 
@@ -458,10 +476,9 @@ class StateManager:
             return filters.around(change)
 
         try:
-            inverse = apply_patch(state, compiled.ops, around_op=around)
+            inverse = apply_patch(state, ops, around_op=around)
         except PatchError as error:
             raise Invalid(error.message) from None
-        version = self.version + 1
         entry = {
             "version": version,
             "by": by,
@@ -481,7 +498,7 @@ class StateManager:
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
         record = JournalRecord(
-            version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
+            version, ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
         )
         # An append committed on the spot comes back done: this await does not yield.
         failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))
@@ -545,6 +562,27 @@ def _unsaved_reason(error: BaseException) -> str:
     if isinstance(error, StorageError):
         return f"the change was not saved: {error}"
     return "the change could not be saved; try again"
+
+
+def _parsed(action: object) -> Action:
+    """The action as a model; Invalid for anything else.
+
+    A model passes as it is: the connection parses its frames' actions, and the frame
+    decoder has already refused what is not plain JSON. A dict from the process (the GM
+    app) has met no decoder, so it is checked here: pydantic would carry a lone surrogate
+    or NaN into a handler, and encoding it there fails with no refusal to show for it.
+    """
+    if isinstance(action, Mapping):
+        _require_plain(action, "the action")
+        action = dict(action)
+    return parse_action(action)
+
+
+def _require_plain(value: object, what: str) -> None:
+    try:
+        check_plain(value, max_depth=MAX_DOCUMENT_DEPTH)
+    except NotPlainJson as error:
+        raise Invalid(f"{what} is not valid: {error}") from None
 
 
 _QUEUE_PATH = "/currentSession/pendingActions/"

@@ -12,11 +12,11 @@ and collects the cached fragments: the checkpoint or the welcome of exactly one 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from storage import dump_plain
 from vtt_host.patching import Op, parse_path
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
 from vtt_host.views import Audience, entity_view, view
@@ -25,7 +25,9 @@ ENTITY_COLLECTIONS = ("players", *HIDEABLE)
 SLICE_BUDGET_S = 0.001
 """Encode for at most this long before letting other tasks run."""
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = dump_plain
+"""Strict: NaN and infinities raise, and a lone surrogate fails the UTF-8 ``encode``, so a
+snapshot no reader accepts is never written or sent (the change stops loudly instead)."""
 
 EntityKey = tuple[str, str]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import random
 import sys
 import zipfile
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from storage import MAX_DOCUMENT_DEPTH
 from storage.campaign_file import verify_archive, write_campaign_file
 from vtt_host.actions import GM_CALLER
 from vtt_host.library import Library
@@ -319,6 +321,40 @@ def token_for_unknown_actor(good: Path, target: Path) -> Path:
     return rewrite(good, target, members={"state.json": json.dumps(state).encode()})
 
 
+def with_setting(value: Any) -> Callable[[Path, Path], Path]:
+    """A campaign file whose state carries ``value`` (as Python's json writes it)."""
+
+    def make(good: Path, target: Path) -> Path:
+        state = state_of(good)
+        state["campaign"]["settings"]["x"] = value
+        return rewrite(good, target, members={"state.json": json.dumps(state).encode()})
+
+    return make
+
+
+def nested(levels: int) -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def at_version(version: int, *, state_version: int | None = None) -> Callable[[Path, Path], Path]:
+    """A campaign file claiming ``version`` (and its state ``state_version``)."""
+
+    def make(good: Path, target: Path) -> Path:
+        state = state_of(good)
+        state["version"] = version if state_version is None else state_version
+        return rewrite(
+            good,
+            target,
+            members={"state.json": json.dumps(state).encode()},
+            manifest={"version": version},
+        )
+
+    return make
+
+
 HOSTILE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "zip-slip": (zip_slip, "unsafe entry"),
     "zip-slip-through-assets": (zip_slip_through_assets, "unsafe entry"),
@@ -327,6 +363,18 @@ HOSTILE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "unknown-format-version": (unknown_format_version, "newer vtt-host"),
     "actor-id-not-its-key": (actor_id_not_its_key, "invalid"),
     "token-for-unknown-actor": (token_for_unknown_actor, "unknown actor"),
+    "nan": (with_setting(math.nan), "NaN is not a number"),
+    "infinity": (with_setting(math.inf), "Infinity is not a number"),
+    "integer-beyond-a-double": (with_setting(10**400), "does not fit a double"),
+    "lone-surrogate": (with_setting("Gr\ud800m"), "lone surrogate"),
+    "lone-surrogate-in-a-key": (with_setting({"\udfff": 1}), "lone surrogate"),
+    "nested-500-levels": (with_setting(nested(500)), "levels deep"),
+    "nested-past-the-document-depth": (with_setting(nested(MAX_DOCUMENT_DEPTH)), "levels deep"),
+    "negative-version": (at_version(-1), "whole number from 0"),
+    "version-10**30": (at_version(10**30), "whole number from 0"),
+    "version-2**63-1": (at_version(2**63 - 1), "whole number from 0"),
+    "version-past-2**53": (at_version(2**53), "whole number from 0"),
+    "version-not-the-manifests": (at_version(12, state_version=13), "manifest.json says 12"),
 }
 
 

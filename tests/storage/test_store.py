@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import math
 import sqlite3
 from pathlib import Path
 
@@ -50,6 +52,28 @@ async def test_gap_and_duplicate_versions_are_refused_and_write_nothing(store: S
     loaded = await store.load("c1")
     assert loaded.records == [move(1)]
     assert loaded.info.version == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (-math.inf, ValueError),
+        ("\ud800", UnicodeEncodeError),
+    ],
+    ids=["nan", "infinity", "minus-infinity", "lone-surrogate"],
+)
+async def test_a_record_json_cannot_carry_is_refused_and_the_journal_stays_readable(
+    store: Store, value: object, error: type[Exception]
+) -> None:
+    """A bug upstream must stop the change, not write a row every reader rejects."""
+    await store.create_campaign("c1", "One", state_bytes(), 0)
+    bad = dataclasses.replace(move(1), ops=[{"op": "add", "path": "/tokens/t", "value": value}])
+    with pytest.raises(error):
+        await store.append("c1", bad)
+    await store.append("c1", move(1))
+    assert (await store.load("c1")).records == [move(1)]
 
 
 async def test_append_to_unknown_campaign_raises_not_found(store: Store) -> None:

@@ -23,7 +23,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State as WebSocketState
 
-from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.actions import GM_CALLER, Caller, parse_action
 from vtt_host.errors import ActionError, Stale
 from vtt_host.manager import Applied, Published
 from vtt_host.server import frames
@@ -35,6 +35,7 @@ from vtt_host.server.frames import (
     DecideFrame,
     Hello,
     KickFrame,
+    NotPlainFrame,
     PingFrame,
     RotateCodeFrame,
     ServerFrame,
@@ -422,7 +423,7 @@ class Connection:
             try:
                 frame = frames.parse_frame(message)
             except BadFrame as error:
-                self.send(frames.error("bad_message", error.message, error.frame_id))
+                self._refuse_bad_frame(error)
                 continue
             if verdict is Verdict.REFUSE:
                 self._refuse_rate_limited(frame)
@@ -430,6 +431,13 @@ class Connection:
             await self._dispatch(frame, received)
             # The reply (an ack, after the patch it acknowledges) leaves first.
             self._writes.flush_one(self)
+
+    def _refuse_bad_frame(self, error: BadFrame) -> None:
+        if isinstance(error, NotPlainFrame) and error.answered_with_ack:
+            self._metrics.action("rejected", error.code)
+            self.send(frames.ack_rejected(error.frame_id, error.code, error.message))
+        else:
+            self.send(frames.error(error.code, error.message, error.frame_id))
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"
@@ -459,7 +467,8 @@ class Connection:
     async def _on_action(self, frame: ActionFrame, received: float) -> None:
         assert self.hub is not None
         try:
-            outcome = await self.hub.manager.submit(frame.action, self.caller)
+            # Parsed here: the frame decoder already refused what is not plain JSON.
+            outcome = await self.hub.manager.submit(parse_action(frame.action), self.caller)
         except ActionError as error:
             self._metrics.action("rejected", error.code)
             self.send(frames.ack_rejected(frame.id, error.code, error.message))
