@@ -21,6 +21,7 @@ from typing import Any, Literal
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from vtt_host.gcpolicy import QuietCollector
+from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
 from vtt_host.server.connection import (
     CLOSE_GOING_AWAY,
@@ -71,6 +72,7 @@ class Host:
         # campaigns compresses ~1.4:1). Patches are a couple of hundred bytes.
         compression: Literal["deflate"] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._bind = (host, port)
         self._limits = limits or HostLimits()
@@ -81,10 +83,16 @@ class Host:
         self._writes = WriteCoalescer()
         self._collector: asyncio.Task[None] | None = None
         self._failed_hellos = FailedHelloTracker(
-            max_failures=self._limits.failed_hellos,
+            per_address=self._limits.failed_hellos,
+            host_wide=self._limits.failed_hellos_host_wide,
             window_s=self._limits.failed_hello_window_s,
-            lockout_s=self._limits.lockout_s,
+            max_wait_s=self._limits.slowed_hello_max_wait_s,
             clock=clock,
+        )
+        self._gate = HelloGate(
+            self._failed_hellos,
+            waiting_per_address=self._limits.waiting_hellos_per_address,
+            sleep=sleep,
         )
         self._routes = HttpRoutes(
             health=self.health, metrics=self._render_metrics, assets=assets, web_dir=web_dir
@@ -207,6 +215,7 @@ class Host:
 
     async def _shutdown(self) -> None:
         self._state = HostState.CLOSING
+        self._gate.close()
         if self._collector is not None:
             self._collector.cancel()
         if self._server is not None:
@@ -247,16 +256,38 @@ class Host:
             self._connections.discard(connection)
 
     async def _authenticate(self, hello: Hello, address: str) -> tuple[CampaignHub, Grant]:
-        """Find the campaign and role a hello's credential grants; Refusal otherwise."""
-        if self._failed_hellos.is_locked(address):
-            raise Refusal(CLOSE_TOO_MANY, "too many failed attempts; wait a minute")
+        """Find the campaign and role a hello's credential grants; Refusal otherwise.
+
+        Every 4001 counts as a failed attempt of the address. A join code waits its turn
+        first when failures are past the limits; a token is checked at once.
+        """
+        if hello.code is not None:
+            await self._wait_turn(address)
+        try:
+            return await self._admit(hello)
+        except Refusal as refusal:
+            if refusal.code == CLOSE_UNAUTHORIZED:
+                self._failed_hellos.record_failure(address)
+                logger.info("refused a hello from %s", address)
+            raise
+
+    async def _wait_turn(self, address: str) -> None:
+        try:
+            waited_s = await self._gate.wait_turn(address)
+        except TooManyWaiting:
+            logger.info("too many slowed hellos at once from %s", address)
+            raise Refusal(CLOSE_TOO_MANY, "too many attempts at once; wait") from None
+        except GateClosed:
+            raise Refusal(CLOSE_GOING_AWAY, "the host is shutting down") from None
+        if waited_s > 0.0:
+            self.metrics.hellos_slowed += 1
+
+    async def _admit(self, hello: Hello) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
             grant = await hub.admit(hello)
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant
-        self._failed_hellos.record_failure(address)
-        logger.info("refused a hello from %s", address)
         raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
 
     async def _candidates(self, campaign: str | None) -> list[CampaignHub]:
@@ -297,5 +328,6 @@ class Host:
                 "vtt_connections": float(len(self._connections)),
                 "vtt_campaigns": float(len(self._hubs)),
                 "vtt_failed_hello_addresses": float(len(self._failed_hellos)),
+                "vtt_hellos_waiting": float(self._gate.waiting),
             }
         )
