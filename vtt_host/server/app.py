@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from vtt_host.gcpolicy import QuietCollector
+from vtt_host.server.access import valid_metrics_token
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
 from vtt_host.server.connection import (
@@ -39,6 +41,7 @@ from vtt_host.server.writes import WriteCoalescer
 logger = logging.getLogger(__name__)
 
 OpenCampaign = Callable[[str], Awaitable[CampaignBackend | None]]
+METRICS_TOKEN_BYTES = 32
 
 
 class HostState(enum.Enum):
@@ -67,6 +70,7 @@ class Host:
         open_campaign: OpenCampaign | None = None,
         # protection
         limits: HostLimits | None = None,
+        metrics_token: str | None = None,
         # None by default: websockets deflates on the event loop, and a 4.5 MB welcome
         # then stalls every other player for ~100 ms while gaining little (JSON of
         # campaigns compresses ~1.4:1). Patches are a couple of hundred bytes.
@@ -74,8 +78,12 @@ class Host:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        if metrics_token is not None and not valid_metrics_token(metrics_token):
+            raise HostError("a metrics token is 16 to 256 letters, digits or ._~+/- (then = signs)")
         self._bind = (host, port)
         self._limits = limits or HostLimits()
+        self.metrics_token = metrics_token or secrets.token_urlsafe(METRICS_TOKEN_BYTES)
+        """The bearer token that opens /metrics and the detailed /healthz to others."""
         self._compression = compression
         self._clock = clock
         self._open_campaign = open_campaign
@@ -95,7 +103,11 @@ class Host:
             sleep=sleep,
         )
         self._routes = HttpRoutes(
-            health=self.health, metrics=self._render_metrics, assets=assets, web_dir=web_dir
+            health=self.health,
+            metrics=self._render_metrics,
+            metrics_token=self.metrics_token,
+            assets=assets,
+            web_dir=web_dir,
         )
         self._hubs: dict[str, CampaignHub] = {}
         self._hub_lock = asyncio.Lock()
@@ -201,6 +213,11 @@ class Host:
     @property
     def local_http_url(self) -> str:
         return self.local_url.replace("ws://", "http://", 1).removesuffix(WS_PATH) + "/"
+
+    @property
+    def metrics_url(self) -> str:
+        """Where this machine reads /metrics (others add the metrics token)."""
+        return self.local_http_url + "metrics"
 
     async def close(self) -> None:
         """Stop serving; safe to call more than once and from several tasks."""
@@ -308,6 +325,7 @@ class Host:
     # -- observability ---------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
+        """The detailed health; HTTP shows anyone else only its ``ok``."""
         return {
             "ok": self._state is HostState.RUNNING,
             "protocol": PROTOCOL_VERSION,
