@@ -182,6 +182,7 @@ class Host:
             host,
             port,
             process_request=self._routes,
+            process_response=self._routes.harden,
             # limits
             max_size=self._limits.max_frame_bytes,
             open_timeout=self._limits.hello_timeout_s,

@@ -171,6 +171,20 @@ class HttpRoutes:
         answer = await self._answer(connection, request, path)
         return without_body(answer) if request.method == "HEAD" else answer
 
+    def harden(
+        self, connection: ServerConnection, request: Request, answer: Response
+    ) -> Response | None:
+        """The ``process_response`` hook: websockets' own refusals (a bad handshake on
+        ``/ws``, which quote the client's headers) get the headers every answer has."""
+        if answer.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
+            for name, value in (
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", NOTHING_CSP),
+            ):
+                if name not in answer.headers:
+                    answer.headers[name] = value
+        return None
+
     async def _answer(self, connection: ServerConnection, request: Request, path: str) -> Response:
         if path == WS_PATH:
             return text_response(

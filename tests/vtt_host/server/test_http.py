@@ -160,8 +160,10 @@ def test_directory_traversal_and_symlinks_out_of_the_root_are_refused(tmp_path: 
 
 
 async def test_plain_get_of_the_websocket_path_is_refused(host: Host) -> None:
-    status, _, _ = await get(host, "/ws")
+    status, headers, _ = await get(host, "/ws")
     assert status == 426
+    assert headers["x-content-type-options"] == "nosniff"
+    assert policy(headers)["default-src"] == ["'none'"]
 
 
 # -- what HTTP tells whom ---------------------------------------------------------------
