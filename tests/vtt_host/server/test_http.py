@@ -105,6 +105,8 @@ async def test_metrics_are_prometheus_text(host: Host, clients: list[Client]) ->
     assert 'vtt_actions_total{status="rejected",code="forbidden"} 1' in text
     assert 'vtt_ack_latency_seconds_bucket{le="+Inf"} 1' in text
     assert "vtt_frames_in_total" in text
+    assert "vtt_hellos_slowed_total 0" in text
+    assert "vtt_hellos_waiting 0" in text
 
 
 async def test_asset_is_served_with_its_content_type(library: Library, host: Host) -> None:
@@ -284,9 +286,7 @@ async def test_a_post_changes_nothing(library: Library, host: Host, campaign: Li
 
 
 @pytest.mark.parametrize("path", PATHS)
-async def test_head_gets_the_headers_of_get_without_a_body(
-    library: Library, make_host: MakeHost, path: str
-) -> None:
+async def test_head_gets_the_headers_of_get_without_a_body(make_host: MakeHost, path: str) -> None:
     host = await make_host(web_dir=DEFAULT_WEB_DIR)
     got_status, got_headers, got_body = await get(host, path)
     status, headers, body = await request(host, "HEAD", path)
