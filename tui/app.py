@@ -346,6 +346,7 @@ def run(
     demo: bool = False,
     *,
     announce: bool = True,
+    metrics_token: str | None = None,
 ) -> int:
     """Run the GM app until the GM quits (or SIGTERM); returns the exit status."""
     tune_interpreter()
@@ -357,6 +358,7 @@ def run(
         port=port,
         public_url=public_url,
         announce=announce,
+        metrics_token=metrics_token,
         handle_signals=True,
     )
     return asyncio.run(_run(config))

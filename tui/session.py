@@ -159,7 +159,12 @@ class GmSession:
         if not self.config.serve or self.host is not None:
             return
         port = self._bound_port if self._bound_port is not None else self.config.port
-        host = Host(host=self.config.host, port=port, assets=self.lib.assets)
+        host = Host(
+            host=self.config.host,
+            port=port,
+            assets=self.lib.assets,
+            metrics_token=self.config.metrics_token,
+        )
         for live in self._served.values():
             await host.add_campaign(live)
         await host.start()
@@ -207,6 +212,12 @@ class GmSession:
         if self.host is None or self.campaign is None:
             return None
         return self.host.join_code(self.campaign.id)
+
+    def metrics_access(self) -> tuple[str, str] | None:
+        """(URL on this machine, bearer token for other machines) of ``/metrics``."""
+        if self.host is None:
+            return None
+        return self.host.metrics_url, self.host.metrics_token
 
     def lan_endpoint(self) -> str | None:
         """``address:port`` players on the LAN connect to."""

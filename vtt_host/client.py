@@ -37,6 +37,9 @@ FINAL_CLOSE_CODES = frozenset({4001, 4002, 4003, 4004})
 RESUME_DELAYS_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 RESUME_ATTEMPTS = 30
 KEPT_FRAMES = 1000
+WELCOME_TIMEOUT_S = 60.0
+"""How long a hello may wait for its welcome: past the failed-attempt limits the host
+checks a join code only at its turn (PROTOCOL.md, up to 10 s each, one at a time)."""
 Frame = dict[str, Any]
 
 
@@ -86,6 +89,7 @@ class Client:
         campaign: str | None = None,
         auto_resume: bool = True,
         open_timeout_s: float = 10.0,
+        welcome_timeout_s: float = WELCOME_TIMEOUT_S,
     ) -> None:
         self.url = url
         self._credential: Frame = {"protocol": PROTOCOL_VERSION}
@@ -97,6 +101,7 @@ class Client:
             self._credential["campaign"] = campaign
         self.auto_resume = auto_resume
         self.open_timeout_s = open_timeout_s
+        self.welcome_timeout_s = welcome_timeout_s
         self.welcome: Frame = {}
         self.view: Frame = {}
         self.version = -1
@@ -150,7 +155,7 @@ class Client:
         ws = await connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=self.open_timeout_s)
         try:
             await ws.send(json.dumps(hello))
-            async with asyncio.timeout(self.open_timeout_s):
+            async with asyncio.timeout(self.welcome_timeout_s):
                 welcome = parse_large(await ws.recv())
         except ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd else None

@@ -48,6 +48,8 @@ class ServeOptions:
     announce: bool = True
     purpose: str = "vtt-host serve"
     """Who holds the data folder, as another program trying to open it is told."""
+    metrics_token: str | None = None
+    """Opens /metrics and the detailed /healthz to other machines; generated when None."""
 
 
 async def choose_campaign(library: Library, options: ServeOptions) -> tuple[str, bool]:
@@ -98,6 +100,7 @@ class ServingSession:
                 assets=library.assets,
                 open_campaign=None,
                 limits=limits,
+                metrics_token=options.metrics_token,
             )
             await host.add_campaign(live)
             await host.start()
@@ -141,6 +144,8 @@ class ServingSession:
             "gmToken": self.gm_token,
             "joinLink": self.join_link,
             "announcement": self.announcer.status,
+            "metrics": self.host.metrics_url,
+            "metricsToken": self.host.metrics_token,
         }
 
     async def close(self) -> None:

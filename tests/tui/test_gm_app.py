@@ -17,6 +17,7 @@ from tui.app import GmApp
 from tui.screens.edit_ops import EditOpsScreen
 from tui.screens.pick import PickScreen
 from tui.widgets.approval_queue import ApprovalQueue
+from tui.widgets.join_info import JoinInfo
 from tui.widgets.map_view import MapView
 from tui.widgets.proposal_detail import ProposalDetail
 from vtt_host.actions import GM_CALLER, Caller
@@ -310,6 +311,19 @@ async def test_players_panel_shows_join_details_and_kicks(
             lambda: not app.session.manager.state["currentSession"]["connectedPlayers"],
             "Alice to be gone",
         )
+
+
+async def test_players_panel_shows_where_to_read_metrics_and_their_token(
+    tmp_path: Path,
+) -> None:
+    token = "scrape-token-for-prometheus-0123"
+    async with running(tmp_path, metrics_token=token) as (app, pilot):
+        await pilot.press("3")
+        await pilot.pause()
+        shown = str(app.screen.query_one(JoinInfo).render())
+        assert app.session.host is not None
+        assert f"{app.session.host.metrics_url}" in shown
+        assert f"Authorization: Bearer {token}" in shown
 
 
 async def test_every_palette_command_names_an_action_that_exists(tmp_path: Path) -> None:

@@ -186,6 +186,7 @@ class MainScreen(Screen[None]):
         info.code = self.session.join_code()
         info.link = self.session.join_link()
         info.lan = self.session.lan_endpoint()
+        info.metrics = self.session.metrics_access()
 
     def _announce_proposals(self, state: Mapping[str, Any], batch: Sequence[Published]) -> None:
         for published in batch:

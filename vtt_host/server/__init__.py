@@ -1,5 +1,6 @@
 """The network host: PROTOCOL.md v1 over WebSocket, plus HTTP, on one port."""
 
+from vtt_host.server.access import valid_metrics_token
 from vtt_host.server.app import Host, HostError, HostState
 from vtt_host.server.campaign import KICKED_CLOSE_CODE, CampaignBackend, CampaignHub, Grant
 from vtt_host.server.limits import HostLimits
@@ -13,4 +14,5 @@ __all__ = [
     "HostError",
     "HostLimits",
     "HostState",
+    "valid_metrics_token",
 ]
