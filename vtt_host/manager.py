@@ -36,7 +36,7 @@ from vtt_host.actions import (
     parse_action,
 )
 from vtt_host.actions._common import display_name, op
-from vtt_host.actions.models import Join, Leave, Undo
+from vtt_host.actions.models import ForgetPlayers, Join, Leave, Undo
 from vtt_host.actions.table import chat_message_ops
 from vtt_host.conflicts import overlapping, written_paths
 from vtt_host.errors import (
@@ -244,6 +244,19 @@ class StateManager:
             except Invalid:
                 return None
             return await self._commit(compiled, player_id, ctx, {"kind": "leave"})
+
+    async def forget_players(self, player_ids: list[str]) -> int | None:
+        """Remove registrations in one change; None if none of them is registered."""
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            action = ForgetPlayers.model_validate(
+                {"kind": "forget_players", "playerIds": player_ids}
+            )
+            try:
+                compiled = compile_action(self._state, action, SYSTEM_CALLER, ctx)
+            except Invalid:
+                return None
+            return await self._commit(compiled, SYSTEM_CALLER.player_id, ctx, {"kind": "forget"})
 
     async def decide(
         self,

@@ -21,14 +21,9 @@ from typing import Any, Literal
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from vtt_host.gcpolicy import QuietCollector
-from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
-from vtt_host.server.connection import (
-    CLOSE_GOING_AWAY,
-    CLOSE_TOO_MANY,
-    CLOSE_UNAUTHORIZED,
-    Connection,
-    Refusal,
-)
+from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
+from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
+from vtt_host.server.connection import Connection
 from vtt_host.server.frames import PROTOCOL_VERSION, Hello
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
@@ -246,12 +241,23 @@ class Host:
         finally:
             self._connections.discard(connection)
 
-    async def _authenticate(self, hello: Hello, address: str) -> tuple[CampaignHub, Grant]:
-        """Find the campaign and role a hello's credential grants; Refusal otherwise."""
+    async def _authenticate(
+        self, hello: Hello, address: str, holder: Holder
+    ) -> tuple[CampaignHub, Grant]:
+        """Find the campaign and role a hello's credential grants; Refusal otherwise.
+
+        A claim on a known name waits here (the holder was sent ``claim_pending``)
+        until the GM decides; a refused or expired claim counts as a failed attempt.
+        """
         if self._failed_hellos.is_locked(address):
             raise Refusal(CLOSE_TOO_MANY, "too many failed attempts; wait a minute")
         for hub in await self._candidates(hello.campaign):
-            grant = await hub.admit(hello)
+            try:
+                grant = await hub.admit(hello, address, holder)
+            except Refusal as refusal:
+                if refusal.code == CLOSE_UNAUTHORIZED:
+                    self._failed_hellos.record_failure(address)
+                raise
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant
