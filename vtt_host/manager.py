@@ -194,6 +194,11 @@ class StateManager:
 
         return unsubscribe
 
+    @property
+    def listener_count(self) -> int:
+        """Subscriptions every change is published (and filtered) for."""
+        return len(self._listeners)
+
     def _refresh_player_ids(self) -> None:
         self._player_ids = frozenset(
             audience.player_id for audience, _ in self._listeners.values() if not audience.is_gm

@@ -17,10 +17,10 @@ COMBINING_RUN_MAX = 3
 """Accents on one letter: more than this is a glyph tower that covers other text."""
 RESERVED_KEYS = frozenset({"gm", "game master"})
 
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
-"""Controls, format characters (bidi controls, zero-width joiners), surrogates,
-private use, unassigned, line and paragraph separators, and spaces other than the one
-space ``normalize_name`` leaves between words."""
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Controls (tabs and newlines too), format characters (bidi controls, zero-width
+joiners), surrogates, private use, unassigned, line and paragraph separators. Spaces
+(Zs) are allowed: ``normalize_name`` makes each run of them one space."""
 _INVISIBLE = frozenset(
     (
         *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0),
@@ -114,12 +114,12 @@ def skeleton(name: str) -> str:
 
 def check_name(raw: str) -> str:
     """The normal form of a name a player may take; BadName with the reason if not."""
+    _check_characters(unicodedata.normalize("NFKC", raw))
     name = normalize_name(raw)
     if not name:
         raise BadName("a name needs at least one visible character")
     if len(name) > NAME_MAX_CHARS:
         raise BadName(f"a name has at most {NAME_MAX_CHARS} characters")
-    _check_characters(name)
     _check_scripts(name)
     if name_key(name) in RESERVED_KEYS or skeleton(name) in RESERVED_KEYS:
         raise BadName(f'"{name}" is reserved for the game master')
@@ -139,7 +139,7 @@ def _check_characters(name: str) -> None:
     run = 0
     for char in name:
         category = unicodedata.category(char)
-        if (category in _REFUSED_CATEGORIES and char != " ") or ord(char) in _INVISIBLE:
+        if category in _REFUSED_CATEGORIES or ord(char) in _INVISIBLE:
             shown = f"U+{ord(char):04X}"
             raise BadName(f"names cannot contain invisible or control characters ({shown})")
         run = run + 1 if category in ("Mn", "Me") else 0

@@ -1,8 +1,8 @@
-"""Rate limits and the failed-hello lockout, with a fake clock."""
+"""Rate limits, the failed-hello lockout and new names per address, with a fake clock."""
 
 from __future__ import annotations
 
-from vtt_host.server.limits import FailedHelloTracker, RateLimiter, Verdict
+from vtt_host.server.limits import FailedHelloTracker, RateLimiter, RegistrationLimiter, Verdict
 
 
 class Clock:
@@ -80,3 +80,29 @@ def test_tracked_addresses_are_bounded() -> None:
     for index in range(1000):
         tracker.record_failure(f"10.0.{index // 256}.{index % 256}")
     assert len(tracker) == 100
+
+
+def test_new_names_per_address_are_counted_over_a_sliding_hour() -> None:
+    now = [0.0]
+    limiter = RegistrationLimiter(per_window=3, window_s=3600.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.allows("10.0.0.1")
+        limiter.record("10.0.0.1")
+        now[0] += 60
+    assert not limiter.allows("10.0.0.1")
+    assert limiter.allows("10.0.0.2")
+    now[0] = 3600.0  # the first registration is an hour old
+    assert limiter.allows("10.0.0.1")
+    now[0] = 3600.0 + 121
+    assert len(limiter) == 1
+    assert limiter.allows("10.0.0.1")
+    assert len(limiter) == 0
+
+
+def test_registration_limiter_tracks_a_bounded_number_of_addresses() -> None:
+    limiter = RegistrationLimiter(per_window=1, window_s=3600.0, max_addresses=2)
+    for address in ("a", "b", "c"):
+        limiter.record(address)
+    assert len(limiter) == 2
+    assert limiter.allows("a")  # forgotten first
+    assert not limiter.allows("c")
