@@ -90,7 +90,9 @@ def _read_ready(process: subprocess.Popen[str]) -> dict[str, Any] | None:
 def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
     args = ["serve", "--headless", "--no-announce", "--data-dir", str(data_dir)]
     args += ["--port", str(port), *extra]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The tree under test, not whichever tree the virtualenv's editable install names.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
     argv = [*_vtt_host_command(), *args]
     process = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
