@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from tests.tui.conftest import actor_id, join, serving_config, until, wait_ready
 from tui.app import GmApp
 from tui.screens.claim import ClaimScreen
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_ops import EditOpsScreen
 from tui.screens.pick import PickScreen
 from tui.widgets.approval_queue import ApprovalQueue
@@ -440,3 +441,24 @@ async def test_claim_prompt_goes_away_when_the_claimant_gives_up(
         await ws.close()
         await until(pilot, lambda: not isinstance(app.screen, ClaimScreen), "the prompt to go")
         assert app.session.pending_claims() == []
+
+
+async def test_gm_removes_an_away_player_to_make_room(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        eve = await join(app, clients, "Eve", auto_resume=False)
+        thorin = await give(app, "Thorin", eve)
+        await eve.close()
+        state = app.session.manager.state
+        await until(pilot, lambda: not state["currentSession"]["connectedPlayers"], "Eve to leave")
+        await pilot.press("3")
+        await until(
+            pilot, lambda: app.screen.query_one("#players-table", DataTable).row_count == 1, "Eve"
+        )
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: eve.player_id not in state["players"], "Eve to be removed")
+        assert state["actors"][thorin]["owner"] is None
