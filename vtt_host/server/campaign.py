@@ -391,6 +391,8 @@ class CampaignHub:
             attached.unwatch()
         if attached.grant.role == "player":
             self._release(attached.grant)
+            if attached.grant.player_id in self._mailboxes:
+                self._mailboxes.move_to_end(attached.grant.player_id)  # away the shortest
             try:
                 await self._sync_presence(attached.grant.player_id, attached.grant.name)
             except Exception:
