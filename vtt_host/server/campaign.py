@@ -275,7 +275,7 @@ class CampaignHub:
         try:
             await holder.hold(frames.claim_pending(self.claims.timeout_s))
         except Exception:
-            self.claims.decide(claim.id, approve=False)
+            self.claims.withdraw(claim.id)
             raise
         outcome = await self.claims.wait(claim, holder.wait_closed())
         logger.info("claim on %s from %s: %s", player_id, address, outcome.value)

@@ -145,6 +145,11 @@ class ClaimBook:
                 await watcher
         return decided.result()
 
+    def withdraw(self, claim_id: str) -> None:
+        """The claimant cannot be told or waited for (its connection failed)."""
+        if claim_id in self._waiting:
+            self._end(claim_id, ClaimOutcome.WITHDRAWN)
+
     def withdraw_all(self) -> None:
         """The campaign stops being served: every claimant is let go."""
         for claim_id in list(self._waiting):
