@@ -26,6 +26,7 @@ from textual.screen import Screen
 from tui.commands import TableCommands
 from tui.config import AppConfig
 from tui.messages import CampaignOpened, WorkDone, WorkFailed
+from tui.screens.claim import ClaimScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_path import FileChoice, FilePathScreen
 from tui.screens.main import MainScreen
@@ -34,6 +35,7 @@ from tui.screens.pick import PickScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
+from vtt_host.server import Claim, ClaimEvent, ClaimOutcome
 from vtt_host.serving import tune_interpreter
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class GmApp(App[None]):
         self._main = MainScreen()
         self._quitting = False
         self._status_shown_at = 0.0
+        self._claim_shown: ClaimScreen | None = None
 
     def get_default_screen(self) -> Screen[None]:
         return self._main
@@ -77,6 +80,7 @@ class GmApp(App[None]):
         self.set_interval(self.config.refresh_interval_s, self.apply_pending)
         # A proposal is what the GM is waiting for: show it now, not on the next tick.
         self.session.on_proposal = self._show_proposal_now
+        self.session.on_claim = self._on_claim
         if self.config.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in SHUTDOWN_SIGNALS:
@@ -85,6 +89,44 @@ class GmApp(App[None]):
 
     def _show_proposal_now(self) -> None:
         self.call_later(self.apply_pending)
+
+    # -- claims on known names ------------------------------------------------------
+
+    def _on_claim(self, event: ClaimEvent) -> None:
+        """A claim opened (ask the GM) or ended (take its prompt away)."""
+        if event.outcome is None:
+            self.call_later(self._show_next_claim)
+            return
+        shown = self._claim_shown
+        if shown is not None and shown.claim.id == event.claim.id:
+            if event.outcome in (ClaimOutcome.EXPIRED, ClaimOutcome.WITHDRAWN):
+                self.notify(
+                    f"{event.claim.name}'s request ended ({event.outcome.value}).",
+                    title="Join request",
+                )
+            if self.screen is shown:
+                shown.dismiss(None)
+
+    def _show_next_claim(self) -> None:
+        if self._claim_shown is not None or self._quitting:
+            return
+        waiting = self.session.pending_claims()
+        if not waiting:
+            return
+        claim = waiting[0]
+        screen = ClaimScreen(claim)
+        self._claim_shown = screen
+        self.push_screen(screen, lambda approve: self._answer_claim(claim, approve))
+
+    def _answer_claim(self, claim: Claim, approve: bool | None) -> None:
+        self._claim_shown = None
+        if approve is not None:
+            if self.session.decide_claim(claim.id, approve=approve):
+                verdict = "let in" if approve else "refused"
+                self.notify(f"{claim.name} ({claim.address}) {verdict}.", title="Join request")
+            else:
+                self.notify(f"{claim.name}'s request is no longer waiting.", severity="warning")
+        self.call_later(self._show_next_claim)
 
     def _on_signal(self) -> None:
         self.call_later(self.action_quit)

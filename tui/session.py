@@ -28,7 +28,7 @@ from vtt_host.library import BackupInfo, Imported, Library
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
-from vtt_host.server import Host
+from vtt_host.server import Claim, ClaimEvent, Host
 from vtt_host.views import GM
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,11 @@ class GmSession:
         self.inbox: deque[Published] = deque()
         self.on_proposal: Callable[[], None] | None = None
         """Called when a change brings a new proposal: the GM should see it at once."""
+        self.on_claim: Callable[[ClaimEvent], None] | None = None
+        """Called when someone claims a known player's name, and when that claim ends."""
+        self._claim_campaigns: dict[str, str] = {}
+        """Waiting claim id -> the campaign it is for."""
+        self._unwatch_claims: dict[str, Callable[[], None]] = {}
         self._served: dict[str, LiveCampaign] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._bound_port: int | None = None
@@ -150,6 +155,7 @@ class GmSession:
         self._served[live.id] = live
         if self.host is not None:
             await self.host.add_campaign(live)
+            self._watch_claims()
             await self._announce()
         self._save_settings(lastCampaign=live.id)
         return live
@@ -170,6 +176,7 @@ class GmSession:
         await host.start()
         self.host = host
         self._bound_port = host.port
+        self._watch_claims()
         await self._announce()
 
     async def _announce(self) -> None:
@@ -184,6 +191,10 @@ class GmSession:
         )
 
     async def _stop_host(self) -> None:
+        for unwatch in self._unwatch_claims.values():
+            unwatch()
+        self._unwatch_claims.clear()
+        self._claim_campaigns.clear()
         host, self.host = self.host, None
         announcer, self._announcer = self._announcer, None
         try:
@@ -248,6 +259,39 @@ class GmSession:
         if self.host is None:
             raise NoCampaign("players are not being served")
         return await self.host.kick(player_id, self.live.id)
+
+    # -- claims on known names -------------------------------------------------------
+
+    def _watch_claims(self) -> None:
+        """Hear of claims on every campaign served (each hub is watched once)."""
+        if self.host is None:
+            return
+        for hub in self.host.campaigns:
+            if hub.id not in self._unwatch_claims:
+                self._unwatch_claims[hub.id] = hub.claims.watch(
+                    lambda event, campaign_id=hub.id: self._on_claim_event(campaign_id, event)
+                )
+
+    def _on_claim_event(self, campaign_id: str, event: ClaimEvent) -> None:
+        if event.outcome is None:
+            self._claim_campaigns[event.claim.id] = campaign_id
+        else:
+            self._claim_campaigns.pop(event.claim.id, None)
+        if self.on_claim is not None:
+            self.on_claim(event)
+
+    def pending_claims(self) -> list[Claim]:
+        """Claims waiting for the GM on any served campaign, oldest first."""
+        if self.host is None:
+            return []
+        return [claim for hub in self.host.campaigns for claim in hub.claims.pending]
+
+    def decide_claim(self, claim_id: str, *, approve: bool) -> bool:
+        """Let the claimant in as the player, or refuse; False if no longer waiting."""
+        campaign_id = self._claim_campaigns.get(claim_id)
+        if self.host is None or campaign_id is None:
+            return False
+        return self.host.hub(campaign_id).decide_claim(claim_id, approve)
 
     # -- changing the campaign -------------------------------------------------------
 

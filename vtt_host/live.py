@@ -148,6 +148,9 @@ class LiveCampaign:
     async def set_secret(self, key: str, value: str) -> None:
         await self._store.set_secret(self.id, key, value)
 
+    async def delete_secret(self, key: str) -> None:
+        await self._store.delete_secret(self.id, key)
+
     async def attach_view(
         self, audience: Audience, listener: Listener
     ) -> tuple[int, list[bytes], Callable[[], None]]:

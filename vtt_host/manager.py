@@ -43,7 +43,7 @@ from vtt_host.actions import (
     parse_action,
 )
 from vtt_host.actions._common import display_name, op
-from vtt_host.actions.models import Join, Leave, Undo
+from vtt_host.actions.models import ForgetPlayers, Join, Leave, Undo
 from vtt_host.actions.table import chat_message_ops
 from vtt_host.conflicts import overlapping, written_paths
 from vtt_host.errors import (
@@ -240,6 +240,11 @@ class StateManager:
 
         return unsubscribe
 
+    @property
+    def listener_count(self) -> int:
+        """Subscriptions every change is published (and filtered) for."""
+        return len(self._listeners)
+
     def _refresh_player_ids(self) -> None:
         self._player_ids = frozenset(
             audience.player_id for audience, _ in self._listeners.values() if not audience.is_gm
@@ -294,6 +299,19 @@ class StateManager:
             except Invalid:
                 return None
             return await self._commit(compiled, player_id, ctx, {"kind": "leave"})
+
+    async def forget_players(self, player_ids: list[str]) -> int | None:
+        """Remove registrations in one change; None if none of them is registered."""
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            action = ForgetPlayers.model_validate(
+                {"kind": "forget_players", "playerIds": player_ids}
+            )
+            try:
+                compiled = compile_action(self._state, action, SYSTEM_CALLER, ctx)
+            except Invalid:
+                return None
+            return await self._commit(compiled, SYSTEM_CALLER.player_id, ctx, {"kind": "forget"})
 
     async def decide(
         self,

@@ -95,6 +95,9 @@ class Player(Model):
     id: Id
     name: Name
     joined_at: Millis
+    last_seen_at: Millis | None = Field(default=None, exclude_if=lambda seen: seen is None)
+    """When a connection of theirs last opened or closed; players who own no actor and
+    were not seen for a long time are forgotten when the host starts."""
 
 
 class CampaignInfo(Model):

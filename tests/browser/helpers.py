@@ -68,7 +68,8 @@ async def open_page(browser: Any, server: Server, name: str, **context_options: 
 
 
 async def join(browser: Any, server: Server, name: str, **context_options: Any) -> Player:
-    """Open the join link, enter a name, join; returns once the map is drawn."""
+    """Open the join link, enter a new name, join; returns once the map is drawn and the
+    player has put the recovery code the page showed them away."""
     player = await open_page(browser, server, name, **context_options)
     page = player.page
     await page.wait_for_selector("#join-screen:not([hidden])")
@@ -77,6 +78,8 @@ async def join(browser: Any, server: Server, name: str, **context_options: Any) 
     await page.click("#join-button")
     await page.wait_for_selector("#game:not([hidden]) .token")
     await wait_connected(page)
+    await page.wait_for_selector("#recovery-notice:not([hidden])")
+    await page.click("#recovery-done")
     return player
 
 

@@ -425,6 +425,25 @@ class MainScreen(Screen[None]):
             return
         self.notify(f"Kicked {name} ({closed} connection{'s' if closed != 1 else ''}).")
 
+    def action_remove_player(self) -> None:
+        row = self._selected_player()
+        if row is None:
+            return
+        if row.connected:
+            self.notify(f"{row.name} is connected: kick them first.", severity="warning")
+            return
+
+        def remove(sure: bool | None) -> None:
+            if sure:
+                action = {"kind": "remove_player", "playerId": row.player_id}
+                self.submit(action, f"{row.name} removed; their seat is free")
+
+        question = (
+            f"Remove {row.name}? Their actors come back to you, their proposals are dropped, "
+            "and they must join again as a new player."
+        )
+        self.app.push_screen(ConfirmScreen(question, yes="Remove"), remove)
+
     def action_assign_actor(self) -> None:
         row = self._selected_player()
         if row is None:

@@ -24,14 +24,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from vtt_host.gcpolicy import QuietCollector
 from vtt_host.server.access import valid_metrics_token
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
-from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
-from vtt_host.server.connection import (
-    CLOSE_GOING_AWAY,
-    CLOSE_TOO_MANY,
-    CLOSE_UNAUTHORIZED,
-    Connection,
-    Refusal,
-)
+from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
+from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
+from vtt_host.server.connection import Connection
 from vtt_host.server.frames import PROTOCOL_VERSION, Hello
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
@@ -273,16 +268,20 @@ class Host:
         finally:
             self._connections.discard(connection)
 
-    async def _authenticate(self, hello: Hello, address: str) -> tuple[CampaignHub, Grant]:
+    async def _authenticate(
+        self, hello: Hello, address: str, holder: Holder
+    ) -> tuple[CampaignHub, Grant]:
         """Find the campaign and role a hello's credential grants; Refusal otherwise.
 
-        Every 4001 counts as a failed attempt of the address. A join code waits its turn
-        first when failures are past the limits; a token is checked at once.
+        Every 4001 counts as a failed attempt of the address (a claim the GM refused or
+        let expire included). A join code waits its turn first when failures are past
+        the limits; a token is checked at once. A claim on a known name waits in
+        ``_admit`` (the holder was sent ``claim_pending``) until the GM decides.
         """
         if hello.code is not None:
             await self._wait_turn(address)
         try:
-            return await self._admit(hello)
+            return await self._admit(hello, address, holder)
         except Refusal as refusal:
             if refusal.code == CLOSE_UNAUTHORIZED:
                 self._failed_hellos.record_failure(address)
@@ -300,9 +299,9 @@ class Host:
         if waited_s > 0.0:
             self.metrics.hellos_slowed += 1
 
-    async def _admit(self, hello: Hello) -> tuple[CampaignHub, Grant]:
+    async def _admit(self, hello: Hello, address: str, holder: Holder) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
-            grant = await hub.admit(hello)
+            grant = await hub.admit(hello, address, holder)
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant

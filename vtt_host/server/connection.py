@@ -27,11 +27,22 @@ from vtt_host.actions import GM_CALLER, Caller, parse_action
 from vtt_host.errors import ActionError, Stale
 from vtt_host.manager import Applied, Published
 from vtt_host.server import frames
-from vtt_host.server.campaign import CampaignHub, Grant
+from vtt_host.server.campaign import CampaignHub, Grant, Holder
+from vtt_host.server.closes import (
+    CLOSE_BAD_HELLO,
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_PROTOCOL,
+    CLOSE_TOO_MANY,
+    CLOSE_TOO_SLOW,
+    Refusal,
+    clip_reason,
+)
 from vtt_host.server.frames import (
     ActionFrame,
     BadFrame,
     ClientFrame,
+    DecideClaimFrame,
     DecideFrame,
     Hello,
     KickFrame,
@@ -97,32 +108,10 @@ def _size(frame: ServerFrame) -> int:
     return len(frame) if isinstance(frame, str) else frame.size
 
 
-CLOSE_UNAUTHORIZED = 4001
-CLOSE_PROTOCOL = 4002
-CLOSE_BAD_HELLO = 4003
-CLOSE_TOO_MANY = 4008
-CLOSE_TOO_SLOW = 1013
-CLOSE_GOING_AWAY = 1001
-CLOSE_INTERNAL_ERROR = 1011
 SLOW_CLOSE_TIMEOUT_S = 1.0
-CLOSE_REASON_BYTES = 123
 
 
-def clip_reason(reason: str) -> str:
-    """A close reason fits in a control frame: at most 123 bytes of UTF-8."""
-    return reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
-
-
-class Refusal(Exception):
-    """A hello that is answered with a close code (PROTOCOL.md "Refusals")."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
-        self.code = code
-        self.reason = reason
-
-
-Authenticate = Callable[[Hello, str], Awaitable[tuple[CampaignHub, Grant]]]
+Authenticate = Callable[[Hello, str, Holder], Awaitable[tuple[CampaignHub, Grant]]]
 
 
 class State(enum.Enum):
@@ -240,7 +229,7 @@ class Connection:
             if hello is None:
                 return
             try:
-                self.hub, self.grant = await self._authenticate(hello, self.address)
+                self.hub, self.grant = await self._authenticate(hello, self.address, self)
             except Refusal as refusal:
                 self._metrics.hellos_refused[refusal.code] += 1
                 await self._close_now(refusal.code, refusal.reason)
@@ -272,6 +261,15 @@ class Connection:
         except BadFrame as error:
             await self._close_now(CLOSE_BAD_HELLO, error.message)
         return None
+
+    async def hold(self, frame: str) -> None:
+        """A frame before the welcome: the hello waits on the GM (``claim_pending``)."""
+        await self.ws.send(frame)
+        self._metrics.frames_out += 1
+        self._metrics.bytes_out += len(frame)
+
+    async def wait_closed(self) -> None:
+        await self.ws.wait_closed()
 
     def start(self, first: list[ServerFrame]) -> None:
         """Queue the welcome (and missed versions), then what was held meanwhile."""
@@ -463,6 +461,8 @@ class Connection:
             self.send(frames.reply("join_code", frame.id, joinCode=code))
         elif isinstance(frame, KickFrame):
             await self._on_kick(frame)
+        elif isinstance(frame, DecideClaimFrame):
+            self._on_decide_claim(frame)
 
     async def _on_action(self, frame: ActionFrame, received: float) -> None:
         assert self.hub is not None
@@ -516,6 +516,17 @@ class Connection:
         self.send(frames.ack_applied(frame.id, outcome.version))
         self._metrics.action("applied")
         self._metrics.ack_latency.observe(self._clock() - received)
+
+    def _on_decide_claim(self, frame: DecideClaimFrame) -> None:
+        assert self.hub is not None
+        if not self.hub.decide_claim(frame.claim_id, frame.approve):
+            message = "that request is no longer waiting (decided, expired or withdrawn)"
+            self.send(frames.error("not_found", message, frame.id))
+            return
+        reply = frames.reply(
+            "claim_decided", frame.id, claimId=frame.claim_id, approved=frame.approve
+        )
+        self.send(reply)
 
     async def _on_kick(self, frame: KickFrame) -> None:
         assert self.hub is not None

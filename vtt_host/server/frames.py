@@ -35,12 +35,8 @@ MAX_FRAME_DEPTH = 64
 FRAME_ID_MAX_CHARS = 128
 FrameId = Annotated[str, StringConstraints(min_length=1, max_length=FRAME_ID_MAX_CHARS)]
 Credential = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-PlayerName = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=64, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
-]
+PlayerName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+"""Checked and normalised by ``vtt_host.names`` at admission, which says what is wrong."""
 Reason = Annotated[str, StringConstraints(max_length=500)]
 
 
@@ -102,6 +98,9 @@ class Hello(Frame):
     resume: Credential | None = None
     since: Annotated[int, Field(ge=0)] | None = None
     campaign: Credential | None = None
+    recovery: Credential | None = None
+    """Extension: the player's recovery code, with ``code`` and their name, to come in
+    from a new device without waiting for the GM."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Hello:
@@ -112,6 +111,8 @@ class Hello(Frame):
             raise ValueError("joining with a code needs a name")
         if self.since is not None and self.resume is None:
             raise ValueError("since goes with resume")
+        if self.recovery is not None and self.code is None:
+            raise ValueError("recovery goes with code and name")
         return self
 
 
@@ -152,6 +153,15 @@ class KickFrame(Frame):
     player_id: Id
 
 
+class DecideClaimFrame(Frame):
+    """GM only (extension): let a claimant in as the player they named, or refuse."""
+
+    type: Literal["decide_claim"]
+    id: FrameId | None = None
+    claim_id: Id
+    approve: bool
+
+
 class PingFrame(Frame):
     """Anyone (extension): answered with ``pong``; an application-level round trip."""
 
@@ -160,11 +170,11 @@ class PingFrame(Frame):
 
 
 ClientFrame = Annotated[
-    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | PingFrame,
+    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | DecideClaimFrame | PingFrame,
     Field(discriminator="type"),
 ]
 _CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
-GM_FRAME_TYPES = frozenset({"rotate_code", "kick"})
+GM_FRAME_TYPES = frozenset({"rotate_code", "kick", "decide_claim"})
 
 
 def load_object(text: str | bytes) -> dict[str, Any]:
@@ -380,6 +390,30 @@ def error(code: str, message: str, frame_id: str | None = None) -> str:
     if frame_id is not None:
         frame["id"] = frame_id
     return dump(frame)
+
+
+def claim_pending(timeout_s: float) -> str:
+    """To a claimant: the GM is asked; the welcome (or a 4001 close) follows."""
+    return dump({"type": "claim_pending", "timeoutMs": round(timeout_s * 1000)})
+
+
+def claim(claim_id: str, player_id: str, name: str, address: str, seconds_left: float) -> str:
+    """To GM connections: someone asks to come in as this player."""
+    return dump(
+        {
+            "type": "claim",
+            "claimId": claim_id,
+            "playerId": player_id,
+            "name": name,
+            "address": address,
+            "expiresInMs": round(seconds_left * 1000),
+        }
+    )
+
+
+def claim_ended(claim_id: str, outcome: str) -> str:
+    """To GM connections: the claim is decided, expired or withdrawn."""
+    return dump({"type": "claim_ended", "claimId": claim_id, "outcome": outcome})
 
 
 def reply(type_: str, frame_id: str | None, **fields: Any) -> str:

@@ -17,6 +17,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vtt_host.server.claims import CLAIM_TIMEOUT_S, CLAIMS_OPEN_MAX, CLAIMS_PER_ADDRESS
+
 Clock = Callable[[], float]
 
 FRAMES_PER_S = 30.0
@@ -199,6 +201,49 @@ class FailedHelloTracker:
         return len(self._by_address)
 
 
+class RegistrationLimiter:
+    """New player names per address in a sliding window (names are free to invent).
+
+    Only registrations that happened count; at most ``max_addresses`` are tracked, the
+    least recently registering forgotten first (the table's own cap still holds).
+    """
+
+    def __init__(
+        self,
+        *,
+        per_window: int,
+        window_s: float,
+        max_addresses: int = TRACKED_ADDRESSES_MAX,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._per_window = per_window
+        self._window = window_s
+        self._max_addresses = max_addresses
+        self._clock = clock
+        self._by_address: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def allows(self, address: str) -> bool:
+        times = self._by_address.get(address)
+        if times is None:
+            return True
+        now = self._clock()
+        while times and now - times[0] >= self._window:
+            times.popleft()
+        if not times:
+            del self._by_address[address]
+        return len(times) < self._per_window
+
+    def record(self, address: str) -> None:
+        times = self._by_address.pop(address, None) or deque()
+        self._by_address[address] = times
+        times.append(self._clock())
+        while len(self._by_address) > self._max_addresses:
+            self._by_address.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._by_address)
+
+
 MAX_FRAME_BYTES = 1024 * 1024
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 10_000
@@ -206,6 +251,18 @@ SEND_QUEUE_BYTES = 16 * 1024 * 1024
 CLOSE_TIMEOUT_S = 5.0
 MAILBOX_VERSIONS = 2000
 MAILBOX_BYTES = 8 * 1024 * 1024
+IDLE_MAILBOXES_MAX = 16
+"""Mailboxes kept for players who are away; past it the longest away is dropped (their
+next resume gets a full view). Every mailbox is a subscription each change is filtered
+for, so a table that saw many names must not pay for all of them on every move."""
+TABLE_PLAYERS_MAX = 64
+NEW_PLAYERS_PER_ADDRESS = 8
+"""Per ``NEW_PLAYER_WINDOW_S``: a whole table joining through one tunnel or one home
+network, not a script inventing names."""
+NEW_PLAYER_WINDOW_S = 3600.0
+UNSEEN_PLAYER_EXPIRY_S = 30 * 24 * 3600.0
+"""Registered players who own no actor and were not seen for this long are forgotten
+when the host starts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,3 +292,12 @@ class HostLimits:
     # resume
     mailbox_versions: int = MAILBOX_VERSIONS
     mailbox_bytes: int = MAILBOX_BYTES
+    idle_mailboxes: int = IDLE_MAILBOXES_MAX
+    # registration and claims
+    table_players: int = TABLE_PLAYERS_MAX
+    new_players_per_address: int = NEW_PLAYERS_PER_ADDRESS
+    new_player_window_s: float = NEW_PLAYER_WINDOW_S
+    unseen_player_expiry_s: float = UNSEEN_PLAYER_EXPIRY_S
+    claim_timeout_s: float = CLAIM_TIMEOUT_S
+    claims_per_address: int = CLAIMS_PER_ADDRESS
+    claims_open: int = CLAIMS_OPEN_MAX

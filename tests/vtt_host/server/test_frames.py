@@ -46,7 +46,8 @@ def test_each_credential_alone_is_a_valid_hello() -> None:
         {"gm_token": "t"},  # snake_case is not the wire name
         {"resume": "s", "since": -1},
         {"resume": "s", "since": "4"},
-        {"name": "A\nB", "code": "A"},
+        {"gmToken": "t", "recovery": "R"},  # a recovery code goes with code and name
+        {"name": "A" * 257, "code": "A"},  # names are judged at admission, up to here
     ],
 )
 def test_bad_hellos_are_refused(fields: dict[str, object]) -> None:

@@ -1,4 +1,5 @@
-"""Rate limits and the pacing of join codes after failed hellos, with a fake clock."""
+"""Rate limits, the pacing of join codes after failed hellos and new names per address,
+with a fake clock."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vtt_host.server.limits import FailedHelloTracker, RateLimiter, Verdict, address_key
+from vtt_host.server.limits import (
+    FailedHelloTracker,
+    RateLimiter,
+    RegistrationLimiter,
+    Verdict,
+    address_key,
+)
 
 
 class Clock:
@@ -189,3 +196,29 @@ def test_a_guesser_at_full_speed_gets_about_six_a_minute() -> None:
     arrivals = [index * 0.01 for index in range(360_00)]  # 100 hellos a second for 6 min
     checks = [at for at in checks_of_a_guesser(arrivals) if at < 360.0]
     assert 5 + 6 * 5 <= len(checks) <= 5 + 6 * 6
+
+
+def test_new_names_per_address_are_counted_over_a_sliding_hour() -> None:
+    now = [0.0]
+    limiter = RegistrationLimiter(per_window=3, window_s=3600.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.allows("10.0.0.1")
+        limiter.record("10.0.0.1")
+        now[0] += 60
+    assert not limiter.allows("10.0.0.1")
+    assert limiter.allows("10.0.0.2")
+    now[0] = 3600.0  # the first registration is an hour old
+    assert limiter.allows("10.0.0.1")
+    now[0] = 3600.0 + 121
+    assert len(limiter) == 1
+    assert limiter.allows("10.0.0.1")
+    assert len(limiter) == 0
+
+
+def test_registration_limiter_tracks_a_bounded_number_of_addresses() -> None:
+    limiter = RegistrationLimiter(per_window=1, window_s=3600.0, max_addresses=2)
+    for address in ("a", "b", "c"):
+        limiter.record(address)
+    assert len(limiter) == 2
+    assert limiter.allows("a")  # forgotten first
+    assert not limiter.allows("c")

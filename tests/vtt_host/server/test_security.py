@@ -385,7 +385,7 @@ async def test_kicked_player_cannot_resume_with_the_old_session(
     assert bob.closed_with is not None
     assert bob.closed_with[0] == KICKED_CLOSE_CODE
     assert await send_hello(host, resume=old_session, since=0) == 4001
-    again = await player_client(host, clients, "Bob")
+    again = await player_client(host, clients, "Bob", recovery=bob.recovery_code)
     assert again.player_id == bob.player_id
 
 
