@@ -172,7 +172,10 @@ class GmApp(App[None]):
             if campaign_id is None:
                 await self.action_quit()
                 return
-        await self._open(campaign_id)
+        try:
+            await self._open(campaign_id)
+        except VttError as error:
+            self.notify(f"Could not open the campaign: {error}", severity="error", timeout=30)
         try:
             await self.session.start_host()
         except OSError as error:
@@ -196,12 +199,16 @@ class GmApp(App[None]):
             step = await self.push_screen_wait(WelcomeScreen())
             if step is FirstStep.QUIT:
                 return None
-            if step is FirstStep.DEMO:
-                return await library.create("", demo=True)
-            if step is FirstStep.CREATE:
-                new = await self.push_screen_wait(NewCampaignScreen())
-                if new is not None:
-                    return await library.create(new.name, demo=new.demo)
+            try:
+                if step is FirstStep.DEMO:
+                    return await library.create("", demo=True)
+                if step is FirstStep.CREATE:
+                    new = await self.push_screen_wait(NewCampaignScreen())
+                    if new is not None:
+                        return await library.create(new.name, demo=new.demo)
+            except VttError as error:
+                self.notify(f"Could not create the campaign: {error}", severity="error")
+                continue
             if step is FirstStep.IMPORT:
                 choice = await self.push_screen_wait(
                     FilePathScreen("Import a campaign file", importing=True)
@@ -251,7 +258,7 @@ class GmApp(App[None]):
     async def action_open_campaign(self) -> None:
         try:
             campaigns = await self.session.lib.campaigns()
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.post_message(WorkFailed(str(error)))
             return
         current = self.session.campaign.id if self.session.campaign else None
@@ -261,7 +268,11 @@ class GmApp(App[None]):
         ]
         chosen = await self.push_screen_wait(PickScreen("Open which campaign?", choices))
         if chosen is not None and chosen != current:
-            await self._open(chosen)
+            try:
+                await self._open(chosen)
+            except VttError as error:
+                self.post_message(WorkFailed(f"Could not open the campaign: {error}"))
+                return
             self.post_message(WorkDone("Campaign opened; its players can join with its code."))
 
     def action_export_campaign(self) -> None:
@@ -324,7 +335,11 @@ class GmApp(App[None]):
         if live is None:
             self.post_message(WorkFailed("Open a campaign first."))
             return
-        backups = sorted(self.session.lib.list_backups(live.id), key=lambda b: b.time)
+        try:
+            backups = sorted(self.session.lib.list_backups(live.id), key=lambda b: b.time)
+        except (VttError, OSError) as error:
+            self.post_message(WorkFailed(f"Could not list the backups: {error}"))
+            return
         choices = [
             (
                 str(index),

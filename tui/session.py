@@ -11,6 +11,7 @@ the library (final checkpoint and a "shutdown" backup of every open campaign).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import socket
@@ -269,7 +270,7 @@ class GmSession:
         for hub in self.host.campaigns:
             if hub.id not in self._unwatch_claims:
                 self._unwatch_claims[hub.id] = hub.claims.watch(
-                    lambda event, campaign_id=hub.id: self._on_claim_event(campaign_id, event)
+                    functools.partial(self._on_claim_event, hub.id)
                 )
 
     def _on_claim_event(self, campaign_id: str, event: ClaimEvent) -> None:

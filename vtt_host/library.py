@@ -13,12 +13,14 @@ import dataclasses
 import gc
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storage import MAX_VERSION, CampaignInfo, Store, default_data_dir, dump_plain
+from storage import MAX_VERSION, CampaignInfo, StorageError, Store, default_data_dir, dump_plain
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from storage.campaign_file import read_campaign_file, write_campaign_file
@@ -26,7 +28,7 @@ from storage.folder import FolderLock, prepare_data_dir, sweep_unfinished_writes
 from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
-from vtt_host.errors import VttError
+from vtt_host.errors import StorageFailed, VttError, storage_errors_translated
 from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign, asset_files
 from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
 from vtt_host.patching import apply_ops_unchecked
@@ -85,6 +87,8 @@ class Library:
         self._live: dict[str, LiveCampaign] = {}
         self._opening = asyncio.Lock()
         self._lock: FolderLock | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        """When open campaigns' checkpoints and backups fall due (seconds)."""
 
     @classmethod
     async def open(
@@ -139,9 +143,11 @@ class Library:
 
     # -- finding ---------------------------------------------------------------------
 
+    @storage_errors_translated
     async def campaigns(self) -> list[CampaignInfo]:
         return await self.store.list_campaigns()
 
+    @storage_errors_translated
     async def find(self, name_or_id: str) -> CampaignInfo | None:
         """A campaign by exact id, else by name (case-insensitive)."""
         campaigns = await self.campaigns()
@@ -153,6 +159,7 @@ class Library:
             raise LibraryError(f"several campaigns are named {name_or_id!r}; use the id")
         return matches[0] if matches else None
 
+    @storage_errors_translated
     async def require(self, name_or_id: str) -> CampaignInfo:
         info = await self.find(name_or_id)
         if info is None:
@@ -163,6 +170,7 @@ class Library:
 
     # -- creating and opening --------------------------------------------------------
 
+    @storage_errors_translated
     async def create(self, name: str, *, demo: bool = False) -> str:
         campaign_id = new_id("c")
         state = (
@@ -178,6 +186,7 @@ class Library:
         logger.info("created campaign %s", campaign_id)
         return campaign_id
 
+    @storage_errors_translated
     async def open_campaign(self, campaign_id: str) -> LiveCampaign:
         """The live campaign (loaded once; later calls return the same object)."""
         async with self._opening:
@@ -210,6 +219,7 @@ class Library:
             checkpoint_version=loaded.snapshot_version,
             history=loaded.records,
             backup_policy=self._policy,
+            clock=self.clock,
         )
         logger.info(
             "opened %s at version %d (%d journal rows replayed)",
@@ -219,6 +229,7 @@ class Library:
         )
         return live
 
+    @storage_errors_translated
     async def close_campaign(self, campaign_id: str) -> None:
         live = self._live.pop(campaign_id, None)
         if live is not None:
@@ -246,6 +257,7 @@ class Library:
 
     # -- files -----------------------------------------------------------------------
 
+    @storage_errors_translated
     async def export(self, name_or_id: str, path: Path) -> Path:
         info = await self.require(name_or_id)
         blob = await self._state_bytes(info.id)
@@ -262,6 +274,7 @@ class Library:
         )
         return path
 
+    @storage_errors_translated
     async def import_file(self, path: Path, *, replace: bool = False) -> Imported:
         """Import a campaign file; an existing id needs ``replace`` or becomes a copy."""
         campaign = await asyncio.to_thread(
@@ -275,6 +288,7 @@ class Library:
             self.assets.put(data, member.rsplit(".", 1)[1])
         return await self.add_state(campaign.state, replace=replace)
 
+    @storage_errors_translated
     async def add_state(
         self, state: dict[str, Any], *, replace: bool = False, reason: str = "before-import"
     ) -> Imported:
@@ -307,14 +321,19 @@ class Library:
         )
         return Imported(state["id"], state["campaign"]["name"], state["version"], False)
 
+    @storage_errors_translated
     async def find_id(self, campaign_id: str) -> CampaignInfo | None:
         return next((info for info in await self.campaigns() if info.id == campaign_id), None)
 
     # -- backups ---------------------------------------------------------------------
 
     def list_backups(self, campaign_id: str | None = None) -> list[BackupInfo]:
-        return self.backups.list(campaign_id)
+        try:
+            return self.backups.list(campaign_id)
+        except StorageError as error:
+            raise StorageFailed(error) from error
 
+    @storage_errors_translated
     async def backup_now(self, name_or_id: str, reason: str = "manual") -> BackupInfo:
         info = await self.require(name_or_id)
         live = self._live.get(info.id)
@@ -322,6 +341,7 @@ class Library:
             return await live.backup(reason)
         return await self._backup_bytes(await self._state_bytes(info.id), info.id, reason)
 
+    @storage_errors_translated
     async def restore(
         self, name_or_id: str, at: datetime | None = None, *, backup: BackupInfo | None = None
     ) -> Imported:
@@ -350,5 +370,6 @@ __all__ = [
     "Imported",
     "Library",
     "LibraryError",
+    "StorageFailed",
     "read_state_file",
 ]

@@ -37,7 +37,7 @@ from tui.widgets.join_info import JoinInfo
 from tui.widgets.map_view import MapView
 from tui.widgets.player_list import PlayerList
 from tui.widgets.status_bar import StatusBar, StatusInfo
-from vtt_host.errors import ActionError, Stale
+from vtt_host.errors import ActionError, Stale, VttError
 from vtt_host.manager import Published
 
 if TYPE_CHECKING:
@@ -392,7 +392,7 @@ class MainScreen(Screen[None]):
     async def action_rotate_code(self) -> None:
         try:
             code = await self.session.rotate_join_code()
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.notify(str(error), severity="warning")
             return
         self._show_join_info()
@@ -420,7 +420,7 @@ class MainScreen(Screen[None]):
     async def _kick(self, player_id: str, name: str) -> None:
         try:
             closed = await self.session.kick(player_id)
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.notify(str(error), severity="warning")
             return
         self.notify(f"Kicked {name} ({closed} connection{'s' if closed != 1 else ''}).")
