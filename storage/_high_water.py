@@ -10,8 +10,10 @@ It is rewritten after every commit, before the change is acknowledged, with one
 ``pwrite`` and no fsync (a few microseconds): a killed process's writes are in the page
 cache and survive, so after a crash of the host the file is exact. It is fsynced when
 the WAL is checkpointed and at close; after a power loss it may lag behind, which only
-makes it say less, never claim a version that was not committed. Its one line carries
-its own checksum, so a torn or damaged file is known and ignored.
+makes it say less, never claim a version that was not committed. A write that takes a
+campaign back (a restore, a salvaged prefix, a deletion) lowers the mark before it
+commits, so a kill between the two leaves the mark behind the database, never ahead.
+Its one line carries its own checksum, so a torn or damaged file is known and ignored.
 """
 
 from __future__ import annotations
@@ -100,9 +102,18 @@ class HighWaterMarks:
             if changed:
                 self._write()
 
+    def lower(self, campaign_id: str, version: int) -> None:
+        """Bring a mark down to ``version`` before a write that may leave the campaign
+        there: a mark may lag behind the database (it then says less), never lead it."""
+        with self._lock:
+            if self._versions.get(campaign_id, -1) > version:
+                self._versions[campaign_id] = version
+                self._write()
+                self._sync()
+
     def set(self, campaign_id: str, version: int | None) -> None:
-        """Set a mark to exactly ``version`` (None forgets the campaign): restores,
-        recoveries and deletions move it back on purpose."""
+        """Set a mark to exactly ``version`` (None forgets the campaign), after the write
+        that made it so, or before a deletion (see ``lower``)."""
         with self._lock:
             if version is None:
                 self._versions.pop(campaign_id, None)

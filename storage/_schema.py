@@ -9,6 +9,7 @@ after a crash, together with every commit since the last checkpoint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -140,6 +141,7 @@ def open_writer(
     try:
         _verify(conn, db_path)
         _migrate(conn, db_path)
+        _check_tables(conn, db_path)
         _arm_wal_guard(conn, db_path, wal_existed, allow_missing_wal)
         # The writer thread checkpoints the WAL itself (DbThread), so that a commit made
         # on the event loop's thread never copies pages into the database file.
@@ -166,6 +168,45 @@ def _verify(conn: sqlite3.Connection, db_path: Path) -> None:
     if problems != ["ok"]:
         logger.error("database %s failed quick_check: %s", db_path, problems[:5])
         raise DatabaseDamaged(db_path, problems)
+
+
+TableShapes = dict[str, list[tuple[str, str, int, int]]]
+
+
+def _table_shapes(conn: sqlite3.Connection) -> TableShapes:
+    """Each table's columns as (name, type, not null, primary key position)."""
+    names = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        name: [(str(c[1]), str(c[2]), int(c[3]), int(c[5])) for c in conn.execute(
+            f"PRAGMA table_info({name!r})"
+        )]
+        for name in sorted(names)
+    }  # fmt: skip
+
+
+@functools.cache
+def _expected_shapes() -> TableShapes:
+    """The tables as the migrations make them, made once in memory to compare with."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        _migrate(conn, Path(":memory:"))
+        return _table_shapes(conn)
+    finally:
+        conn.close()
+
+
+def _check_tables(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Damage in the schema itself (a flipped byte in a CREATE TABLE) reads as a missing
+    column later; seen here, it is damage, and recovery takes over."""
+    found = _table_shapes(conn)
+    if found != _expected_shapes():
+        logger.error("the tables of %s are not the ones vtt-host made", db_path)
+        raise DatabaseDamaged(db_path, ["its tables are not the ones vtt-host made"])
 
 
 def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:

@@ -200,6 +200,7 @@ class Store:
         """
         self._check_open()
         digest = await _snapshot_digest(campaign_id, version, name, snapshot)
+        await asyncio.to_thread(self.high_water.lower, campaign_id, version)
         await self._writer.call(
             lambda c: q.restore_campaign(c, campaign_id, name, snapshot, digest, version),
             large=True,
@@ -221,8 +222,8 @@ class Store:
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete the campaign with its journal and secrets; CampaignNotFound if absent."""
         self._check_open()
-        await self._writer.call(lambda c: q.delete_campaign(c, campaign_id))
         await asyncio.to_thread(self.high_water.set, campaign_id, None)
+        await self._writer.call(lambda c: q.delete_campaign(c, campaign_id))
 
     # --- journal ----------------------------------------------------------------------
 
@@ -327,6 +328,7 @@ class Store:
     async def truncate_journal(self, campaign_id: str, version: int) -> None:
         """Forget versions after `version` (recovery keeps a verified journal prefix)."""
         self._check_open()
+        await asyncio.to_thread(self.high_water.lower, campaign_id, version)
         await self._writer.call(lambda c: q.truncate_journal(c, campaign_id, version))
         await asyncio.to_thread(self.high_water.set, campaign_id, version)
 

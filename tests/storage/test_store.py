@@ -19,6 +19,7 @@ from storage import (
     Store,
     StoreClosed,
 )
+from storage import _queries as q
 from storage._schema import _SCHEMA_1
 
 from .conftest import move, state_bytes
@@ -326,3 +327,33 @@ async def test_a_checkpoint_carries_the_documents_name_into_the_listing(tmp_path
         await store.verify("c1")
     finally:
         await store.close()
+
+
+async def test_marks_come_down_before_a_write_that_takes_a_campaign_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill between such a write and its mark must not read as lost versions."""
+    store = await Store.open(tmp_path)
+    seen: list[tuple[str, int | None]] = []
+
+    def spying(name: str) -> None:
+        original = getattr(q, name)
+
+        def spy(conn: sqlite3.Connection, campaign_id: str, *args: object) -> object:
+            seen.append((name, store.high_water.get(campaign_id)))
+            return original(conn, campaign_id, *args)
+
+        monkeypatch.setattr(q, name, spy)
+
+    for name in ("truncate_journal", "restore_campaign", "delete_campaign"):
+        spying(name)
+    try:
+        await store.create_campaign("c1", "Test", state_bytes(), 0)
+        for version in range(1, 6):
+            await store.append("c1", move(version))
+        await store.truncate_journal("c1", 3)
+        await store.restore_campaign("c1", "Test", state_bytes(version=1), 1)
+        await store.delete_campaign("c1")
+    finally:
+        await store.close()
+    assert seen == [("truncate_journal", 3), ("restore_campaign", 1), ("delete_campaign", None)]
