@@ -194,7 +194,7 @@ def _expected_shapes() -> TableShapes:
     """The tables as the migrations make them, made once in memory to compare with."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
-        _migrate(conn, Path(":memory:"))
+        _migrate(conn, Path(":memory:"), quiet=True)
         return _table_shapes(conn)
     finally:
         conn.close()
@@ -209,7 +209,7 @@ def _check_tables(conn: sqlite3.Connection, db_path: Path) -> None:
         raise DatabaseDamaged(db_path, ["its tables are not the ones vtt-host made"])
 
 
-def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+def _migrate(conn: sqlite3.Connection, db_path: Path, *, quiet: bool = False) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     current = int(row[0]) if row else 0
@@ -218,7 +218,8 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
     for version, step in _MIGRATIONS:
         if version <= current:
             continue
-        logger.info("migrating %s to schema version %d", db_path, version)
+        if not quiet:
+            logger.info("migrating %s to schema version %d", db_path, version)
         conn.execute("BEGIN IMMEDIATE")
         try:
             step(conn)

@@ -1,7 +1,9 @@
 """The whole host the crash loop kills: ``vtt-host serve`` as a GM runs it, with its
 checkpoints, backups and imports made frequent so that kills land in them too.
 
-Run from the repository root: ``python -m tests.durability.host_child DATA_DIR``.
+Run from the repository root: ``python -m tests.durability.host_child DATA_DIR
+[CAMPAIGN]`` (the campaign to serve; the demo, created if need be, without one: a copy
+left by a kill during an import has the same name).
 It prints the ``ready`` line of ``serve --headless`` and then, each on its own line,
 ``C <version>`` before a checkpoint, ``B <version>`` before a backup and ``I`` before an
 import (a copy of the campaign, imported and deleted again).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -60,9 +63,10 @@ async def import_copies(session: ServingSession, scratch: Path) -> None:
         await library.store.delete_campaign(copy.campaign_id)
 
 
-async def serve(data_dir: Path) -> None:
+async def serve(data_dir: Path, campaign: str | None) -> None:
     options = ServeOptions(
         data_dir=data_dir,
+        campaign=campaign,
         host="127.0.0.1",
         port=0,
         demo=True,
@@ -77,5 +81,10 @@ async def serve(data_dir: Path) -> None:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(  # beside the data folder: the crash loop shows it when a round fails
+        level=logging.INFO,
+        filename=Path(sys.argv[1]).parent / "host.log",
+        format="%(asctime)s %(name)s: %(message)s",
+    )
     instrument()
-    asyncio.run(serve(Path(sys.argv[1])))
+    asyncio.run(serve(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None))
