@@ -48,7 +48,7 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
-from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, check_op, parse_path
+from vtt_host.patching import Op, apply_patch, check_op, parse_path, restore
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
 from vtt_host.views import GM_ID, Audience, AudienceFilters, view
@@ -418,7 +418,7 @@ class StateManager:
         try:
             check_scopes(self._state, scopes)
         finally:
-            apply_ops_unchecked(self._state, undo)
+            restore(self._state, undo)
 
     async def _undo(self, ctx: Context) -> Applied:
         if not self._undo_stack:
@@ -476,7 +476,7 @@ class StateManager:
             # Players never see the change log, so its ops skip their filters.
             log_inverse = apply_patch(state, log_ops)
         except BaseException:
-            apply_ops_unchecked(state, inverse)
+            restore(state, inverse)
             raise
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
@@ -486,7 +486,7 @@ class StateManager:
         # An append committed on the spot comes back done: this await does not yield.
         failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))
         if failure is not None:
-            apply_ops_unchecked(state, log_inverse + inverse)
+            restore(state, log_inverse + inverse)
             state["version"], state["lastModified"] = version - 1, previous_modified
             if self._settled is not None:
                 self._settled(record, False)

@@ -171,14 +171,23 @@ def check_op(op: object) -> Op:
 
 def apply_op(doc: Any, op: Op) -> list[Op]:
     """Apply one op in place; return the ops that undo it, in the order to apply them."""
+    return _apply(doc, op, clone_json)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _apply(doc: Any, op: Op, admit: Callable[[Any], Any]) -> list[Op]:
+    """``admit`` turns an op's value into what the document holds (a copy, or itself)."""
     name = op["op"]
     tokens = parse_path(op["path"])
     if name == "add":
-        return _add(doc, tokens, clone_json(op["value"]))
+        return _add(doc, tokens, admit(op["value"]))
     if name == "remove":
         return _remove(doc, tokens)[1]
     if name == "replace":
-        return _replace(doc, tokens, clone_json(op["value"]))
+        return _replace(doc, tokens, admit(op["value"]))
     if name == "test":
         if not json_equal(resolve(doc, tokens), op["value"]):
             raise PatchError(f"test failed at {op['path']}")
@@ -194,16 +203,30 @@ def apply_op(doc: Any, op: Op) -> list[Op]:
         try:
             undo_add = _add(doc, tokens, value)
         except PatchError:
-            apply_ops_unchecked(doc, undo_remove)
+            restore(doc, undo_remove)
             raise
         return undo_add + undo_remove
     return _add(doc, tokens, clone_json(resolve(doc, source)))
 
 
 def apply_ops_unchecked(doc: Any, ops: Sequence[Op]) -> None:
-    """Apply trusted ops (inverses, journal replay) with no undo bookkeeping."""
+    """Apply trusted ops (journal replay) with no undo bookkeeping."""
     for op in ops:
         apply_op(doc, op)
+
+
+def restore(doc: Any, inverse: Sequence[Op]) -> None:
+    """Undo in place with ops that :func:`apply_patch` returned, putting back the very
+    objects they hold rather than copies.
+
+    An inverse holds the objects an op removed or overwrote, and a later op of the same
+    patch may change one of them in place (a list that was moved, then appended to).
+    The later op's own inverse undoes that change on the object itself; had the earlier
+    inverse put back a copy, the change would stay in the original and the "undone"
+    document would differ from the one before the patch.
+    """
+    for op in inverse:
+        _apply(doc, op, _same)
 
 
 OpHook = Callable[[int, Op], Callable[[], None] | None]
@@ -228,7 +251,7 @@ def apply_patch(doc: Any, ops: Sequence[Op], *, around_op: OpHook | None = None)
             if finish is not None:
                 finish()
     except BaseException:
-        apply_ops_unchecked(doc, _reversed_ops(undo_steps))
+        restore(doc, _reversed_ops(undo_steps))
         raise
     return _reversed_ops(undo_steps)
 
