@@ -2,7 +2,8 @@
 
 A player's view drops hidden entities (and their token positions), every ``gmNotes``,
 ``currentSession.gmSettings``, the change log, other players' whispers and other
-players' pending actions. The GM sees the whole document.
+players' pending actions, and every reference to a hidden entity (references.py). The
+GM sees the whole document.
 
 Filtering works op by op while a change is applied, because a list index or an entity's
 visibility can only be judged against the document as it is at that op. The rule it
@@ -16,13 +17,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from vtt_host.errors import PatchError
-from vtt_host.patching import Op, Tokens, clone_json, join_path, parse_path, resolve
+from vtt_host.patching import Op, Tokens, clone_json, join_path, json_equal, parse_path
+from vtt_host.references import (
+    ENTITY_REFERENCES,
+    ORDER_UNITS,
+    SESSION,
+    SESSION_REFERENCES,
+    collection_referrers,
+    names_hidden,
+    order_names_hidden,
+    referrers,
+    seen,
+    turn_seen,
+    visible,
+)
 
 GM_ID = "gm"
 ENTITY_COLLECTIONS = ("actors", "items", "maps", "encounters")
 PLAYER_HIDDEN_KEYS = frozenset({"changeLog"})
 GM_NOTES = "gmNotes"
+GM_SETTINGS = "gmSettings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,35 +60,100 @@ def player(player_id: str) -> Audience:
 
 # -- visibility rules ---------------------------------------------------------------
 
-
-def entity_visible(state: dict[str, Any], collection: str, entity_id: str) -> bool:
-    entity = state[collection].get(entity_id)
-    return entity is not None and not entity.get("hidden", False)
+entity_visible = visible
 
 
-def entity_view(entity: dict[str, Any]) -> dict[str, Any]:
+def strip_notes(entity: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in entity.items() if key != GM_NOTES}
 
 
-def chat_visible(message: dict[str, Any], player_id: str) -> bool:
+def entity_view(state: dict[str, Any], collection: str, entity: dict[str, Any]) -> dict[str, Any]:
+    """A visible entity as players see it: no GM notes, no references to hidden ones."""
+    shown = strip_notes(entity)
+    for field, reference in ENTITY_REFERENCES.get(collection, {}).items():
+        if field in shown:
+            shown[field] = seen(state, reference, shown[field])
+    return shown
+
+
+def chat_visible(message: Any, player_id: str) -> bool:
+    if not isinstance(message, dict):
+        return False
     to = message.get("to")
     return to is None or to == player_id or message.get("from") == player_id
 
 
-def pending_visible(pending: dict[str, Any], player_id: str) -> bool:
-    return bool(pending.get("playerId") == player_id)
+def pending_visible(pending: Any, player_id: str) -> bool:
+    return isinstance(pending, dict) and pending.get("playerId") == player_id
 
 
-LIST_RULES: dict[str, Callable[[dict[str, Any], str], bool]] = {
-    "chatMessages": chat_visible,
-    "pendingActions": pending_visible,
+def _as_is(item: Any) -> Any:
+    return item
+
+
+def pending_shown(pending: dict[str, Any]) -> dict[str, Any]:
+    """A proposal as its proposer sees it. The ops of a ``propose`` are the player's
+    own; an action the GM must approve (a move, a turn) holds ops the host compiled
+    against the whole campaign (the full order's turn index), so the proposer sees the
+    action and its summary without them."""
+    if pending.get("kind") == "propose" or not pending.get("changes"):
+        return pending
+    return {**pending, "changes": []}
+
+
+@dataclass(frozen=True, slots=True)
+class ListRule:
+    """A session list players see part of: which elements, and how each looks."""
+
+    visible: Callable[[Any, str], bool]
+    shown: Callable[[Any], Any] = _as_is
+
+
+LIST_RULES: dict[str, ListRule] = {
+    "chatMessages": ListRule(chat_visible),
+    "pendingActions": ListRule(pending_visible, pending_shown),
 }
 
 
+def may_be_named(state: dict[str, Any], mentions: Iterable[tuple[str, str]]) -> bool:
+    """Whether players may read a description naming these entities, in this state:
+    each is visible, or does not exist (not yet, or no longer)."""
+    for collection, entity_id in mentions:
+        entities = state.get(collection)
+        present = isinstance(entities, dict) and entity_id in entities
+        if present and not visible(state, collection, entity_id):
+            return False
+    return True
+
+
 def position_visible(state: dict[str, Any], actor_id: str) -> bool:
-    return actor_id in state["currentSession"]["tokenPositions"] and entity_visible(
-        state, "actors", actor_id
-    )
+    return actor_id in state[SESSION]["tokenPositions"] and visible(state, "actors", actor_id)
+
+
+def collection_view(state: dict[str, Any], collection: str) -> dict[str, Any]:
+    return {
+        key: entity_view(state, collection, entity)
+        for key, entity in state[collection].items()
+        if not entity.get("hidden", False)
+    }
+
+
+def session_view(state: dict[str, Any], player_id: str) -> dict[str, Any]:
+    session = state[SESSION]
+    shown = {key: value for key, value in session.items() if key != GM_SETTINGS}
+    shown["tokenPositions"] = {
+        key: position
+        for key, position in session["tokenPositions"].items()
+        if visible(state, "actors", key)
+    }
+    for name, rule in LIST_RULES.items():
+        shown[name] = [rule.shown(item) for item in session[name] if rule.visible(item, player_id)]
+    for name, reference in SESSION_REFERENCES.items():
+        if name in shown:
+            shown[name] = seen(state, reference, shown[name])
+    if "turn" in shown:
+        shown["turn"] = turn_seen(state)
+    return shown
 
 
 def view(state: dict[str, Any], audience: Audience) -> dict[str, Any]:
@@ -85,41 +164,91 @@ def view(state: dict[str, Any], audience: Audience) -> dict[str, Any]:
     """
     if audience.is_gm:
         return state
-    player_id = audience.player_id
     result = {key: value for key, value in state.items() if key not in PLAYER_HIDDEN_KEYS}
-    result["campaign"] = entity_view(state["campaign"])
+    result["campaign"] = strip_notes(state["campaign"])
     for collection in ENTITY_COLLECTIONS:
-        result[collection] = {
-            key: entity_view(entity)
-            for key, entity in state[collection].items()
-            if not entity.get("hidden", False)
-        }
-    session = {key: value for key, value in state["currentSession"].items()}
-    del session["gmSettings"]
-    session["tokenPositions"] = {
-        key: position
-        for key, position in session["tokenPositions"].items()
-        if key in result["actors"]
-    }
-    for name, rule in LIST_RULES.items():
-        session[name] = [item for item in session[name] if rule(item, player_id)]
-    result["currentSession"] = session
+        result[collection] = collection_view(state, collection)
+    result[SESSION] = session_view(state, audience.player_id)
     return result
+
+
+MISSING: Any = object()
+"""A unit that is not in the player's view at all."""
+
+
+def unit_view(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
+    """A player's view of one unit (see ``_unit_root``), or MISSING; built without the
+    rest of the view."""
+    head = unit[0]
+    if head in PLAYER_HIDDEN_KEYS or head not in state:
+        return MISSING
+    if head == "campaign":
+        return strip_notes(state["campaign"])
+    if head == SESSION:
+        return _session_unit(state, unit, player_id)
+    if head not in ENTITY_COLLECTIONS:
+        return state[head]
+    if len(unit) == 1:
+        return collection_view(state, head)
+    if not visible(state, head, unit[1]):
+        return MISSING
+    entity = state[head][unit[1]]
+    if len(unit) == 2:
+        return entity_view(state, head, entity)
+    if unit[2] not in entity:
+        return MISSING
+    return seen(state, ENTITY_REFERENCES[head][unit[2]], entity[unit[2]])
+
+
+def _session_unit(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
+    session = state[SESSION]
+    if len(unit) == 1:
+        return session_view(state, player_id)
+    name = unit[1]
+    if name == GM_SETTINGS or name not in session:
+        return MISSING
+    if len(unit) == 3:  # one token position
+        return session[name][unit[2]] if position_visible(state, unit[2]) else MISSING
+    if name == "tokenPositions":
+        return {key: p for key, p in session[name].items() if visible(state, "actors", key)}
+    if name in LIST_RULES:
+        rule = LIST_RULES[name]
+        return [rule.shown(item) for item in session[name] if rule.visible(item, player_id)]
+    if name == "turn":
+        return turn_seen(state)
+    if name in SESSION_REFERENCES:
+        return seen(state, SESSION_REFERENCES[name], session[name])
+    return session[name]
+
+
+def _unit_looks_the_same(state: dict[str, Any], unit: Tokens) -> bool:
+    """Whether a reference unit reads the same for players as for the GM right now."""
+    if unit in ORDER_UNITS:
+        return not order_names_hidden(state)
+    if unit[0] == SESSION:
+        return not names_hidden(state, SESSION_REFERENCES[unit[1]], state[SESSION].get(unit[1]))
+    holder, key, field = unit
+    entity = state[holder].get(key)
+    value = entity.get(field) if isinstance(entity, dict) else None
+    return not names_hidden(state, ENTITY_REFERENCES[holder][field], value)
 
 
 # -- per-op filtering ---------------------------------------------------------------
 
-Unit = Literal["drop", "secret", "entity", "position", "list_item", "container", "public"]
+Unit = Literal[
+    "drop", "secret", "entity", "position", "list_item", "reference", "container", "public"
+]
 
 _CONTAINERS = frozenset(
     {
         ("campaign",),
         *((name,) for name in ENTITY_COLLECTIONS),
-        ("currentSession",),
-        ("currentSession", "tokenPositions"),
-        *(("currentSession", name) for name in LIST_RULES),
+        (SESSION,),
+        (SESSION, "tokenPositions"),
+        *((SESSION, name) for name in LIST_RULES),
     }
 )
+_SESSION_REFERENCE_FIELDS = frozenset({*SESSION_REFERENCES, "turn"})
 
 
 def classify(tokens: Tokens) -> Unit:
@@ -133,14 +262,16 @@ def classify(tokens: Tokens) -> Unit:
         return "secret" if tokens[1] == GM_NOTES else "public"
     if head in ENTITY_COLLECTIONS:
         return "entity"
-    if head == "currentSession":
+    if head == SESSION:
         second = tokens[1]
-        if second == "gmSettings":
+        if second == GM_SETTINGS:
             return "secret"
         if second == "tokenPositions":
             return "position"
         if second in LIST_RULES:
             return "list_item"
+        if second in _SESSION_REFERENCE_FIELDS:
+            return "reference"
     return "public"
 
 
@@ -152,8 +283,15 @@ class Filtered:
     redacted: bool = False
 
 
+Snapshot = dict[Tokens, Any]
+
+
 class PlayerFilter:
-    """Translates each op of a change into what one player's view needs."""
+    """Translates each op of a change into what one player's view needs.
+
+    Every value it sends is a copy: the frames are encoded once the whole change is
+    applied, and a later op of the same change may alter the document in place.
+    """
 
     def __init__(self, state: dict[str, Any], player_id: str) -> None:
         self.state = state
@@ -182,40 +320,79 @@ class PlayerFilter:
             return self._position_around(op, tokens)
         if unit == "list_item":
             return self._list_item_around(op, tokens)
+        if unit == "reference":
+            units = list(ORDER_UNITS) if tokens[1] in ("initiative", "turn") else [tokens[:2]]
+            return self._reference_around(op, units)
         return self._resync_around([tokens])
 
-    # Entities and token positions share one shape: visible before / after.
-    def _entity_around(self, op: Op, tokens: Tokens) -> Callable[[], None]:
-        collection, entity_id, rest = tokens[0], tokens[1], tokens[2:]
-        state, emit = self.state, self.result.ops.append
-        was_visible = entity_visible(state, collection, entity_id)
-        had_position = collection == "actors" and position_visible(state, entity_id)
-        position_path = join_path(["currentSession", "tokenPositions", entity_id])
+    # -- units: a part of the view resent whole when its player view changes --------
+
+    def _snapshot(self, units: Iterable[Tokens]) -> Snapshot:
+        return {unit: clone_json(unit_view(self.state, unit, self.player_id)) for unit in units}
+
+    def _send_changes(self, before: Snapshot) -> int:
+        """Ops that take each unit from its view in ``before`` to its view now."""
+        sent = 0
+        for unit, old in before.items():
+            now = unit_view(self.state, unit, self.player_id)
+            path = join_path(unit)
+            if now is MISSING:
+                if old is not MISSING:
+                    self.result.ops.append({"op": "remove", "path": path})
+                    sent += 1
+            elif old is MISSING or not json_equal(now, old):
+                name = "add" if old is MISSING else "replace"
+                self.result.ops.append({"op": name, "path": path, "value": clone_json(now)})
+                sent += 1
+        return sent
+
+    def _reference_around(self, op: Op, units: list[Tokens]) -> Callable[[], None]:
+        """An op on a reference field: passed on as it is while the field names nothing
+        hidden before and after it, else the field is resent as players see it."""
+        state = self.state
+        plain_before = all(_unit_looks_the_same(state, unit) for unit in units)
+        before = self._snapshot(units)
 
         def after() -> None:
-            path = join_path([collection, entity_id])
-            is_visible = entity_visible(state, collection, entity_id)
+            if plain_before and all(_unit_looks_the_same(state, unit) for unit in units):
+                self.result.ops.append(op)
+            elif not self._send_changes(before):
+                self.result.redacted = True
+
+        return after
+
+    # -- entities and token positions: visible before / after -----------------------
+
+    def _entity_around(self, op: Op, tokens: Tokens) -> Callable[[], None] | None:
+        collection, entity_id, rest = tokens[0], tokens[1], tokens[2:]
+        state, emit = self.state, self.result.ops.append
+        was_visible = visible(state, collection, entity_id)
+        if rest and rest[0] != "hidden":  # the entity stays as visible as it is
+            if not was_visible or rest[0] == GM_NOTES:
+                self.result.redacted = True
+                return None
+            if rest[0] in ENTITY_REFERENCES.get(collection, {}):
+                return self._reference_around(op, [tokens[:3]])
+            return lambda: emit(op)
+        dependents = self._snapshot(referrers(state, collection, entity_id))
+
+        def after() -> None:
+            path = join_path(tokens[:2])
+            is_visible = visible(state, collection, entity_id)
             if was_visible and is_visible:
-                if rest and rest[0] == GM_NOTES:
-                    self.result.redacted = True
-                elif rest:
+                if rest:
                     emit(op)
                 else:
-                    entity = entity_view(state[collection][entity_id])
-                    emit({"op": "replace", "path": path, "value": entity})
+                    entity = entity_view(state, collection, state[collection][entity_id])
+                    emit({"op": "replace", "path": path, "value": clone_json(entity)})
             elif is_visible:
-                emit(
-                    {"op": "add", "path": path, "value": entity_view(state[collection][entity_id])}
-                )
-                if collection == "actors" and position_visible(state, entity_id):
-                    position = state["currentSession"]["tokenPositions"][entity_id]
-                    emit({"op": "add", "path": position_path, "value": position})
+                entity = entity_view(state, collection, state[collection][entity_id])
+                emit({"op": "add", "path": path, "value": clone_json(entity)})
             elif was_visible:
                 emit({"op": "remove", "path": path})
-                if had_position:
-                    emit({"op": "remove", "path": position_path})
             else:
                 self.result.redacted = True
+            self._send_changes(dependents)
 
         return after
 
@@ -230,7 +407,7 @@ class PlayerFilter:
             if was_visible and is_visible:
                 emit(op)
             elif is_visible:
-                value = state["currentSession"]["tokenPositions"][actor_id]
+                value = clone_json(state[SESSION]["tokenPositions"][actor_id])
                 emit({"op": "add", "path": path, "value": value})
             elif was_visible:
                 emit({"op": "remove", "path": path})
@@ -239,9 +416,11 @@ class PlayerFilter:
 
         return after
 
+    # -- session lists seen in part: whispers, proposals ----------------------------
+
     def _list_item_around(self, op: Op, tokens: Tokens) -> Callable[[], None] | None:
         name, index_token, rest = tokens[1], tokens[2], tokens[3:]
-        items: list[dict[str, Any]] = self.state["currentSession"][name]
+        items: list[Any] = self.state[SESSION][name]
         rule, player_id, emit = LIST_RULES[name], self.player_id, self.result.ops.append
         appending = index_token == "-"
         if appending:
@@ -251,22 +430,23 @@ class PlayerFilter:
         else:
             return None  # the op fails to apply; the whole change is refused
         inserting = op["op"] == "add" and not rest
-        was_visible = not inserting and index < len(items) and rule(items[index], player_id)
-        seen_before = sum(1 for item in items[:index] if rule(item, player_id))
+        was_visible = not inserting and index < len(items) and rule.visible(items[index], player_id)
+        was_as_is = was_visible and rule.shown(items[index]) is items[index]
+        seen_before = sum(1 for item in items[:index] if rule.visible(item, player_id))
         path_tokens = (*tokens[:2], "-" if appending else str(seen_before))
         path = join_path(path_tokens)
 
         def after() -> None:
             removed = op["op"] == "remove" and not rest
-            is_visible = not removed and rule(items[index], player_id)
+            is_visible = not removed and rule.visible(items[index], player_id)
             if was_visible and is_visible:
-                emit(
-                    {**op, "path": join_path((*path_tokens, *rest))}
-                    if rest
-                    else {"op": "replace", "path": path, "value": items[index]}
-                )
+                shown = rule.shown(items[index])
+                if rest and was_as_is and shown is items[index]:
+                    emit({**op, "path": join_path((*path_tokens, *rest))})
+                else:
+                    emit({"op": "replace", "path": path, "value": clone_json(shown)})
             elif is_visible:
-                emit({"op": "add", "path": path, "value": items[index]})
+                emit({"op": "add", "path": path, "value": clone_json(rule.shown(items[index]))})
             elif was_visible:
                 emit({"op": "remove", "path": path})
             else:
@@ -275,41 +455,47 @@ class PlayerFilter:
         return after
 
     def _resync_around(self, paths: list[Tokens]) -> Callable[[], None]:
-        """Rare ops (whole collections, move/copy): resend the affected units whole."""
-        units = sorted({tuple(_unit_root(tokens)) for tokens in paths})
-        before = {unit: clone_json(_view_at(self.state, unit, self.player_id)) for unit in units}
+        """Rare ops (whole collections, move/copy): resend the affected units whole,
+        with everything whose view follows their visibility."""
+        units: set[Tokens] = set()
+        for tokens in paths:
+            units.add(_unit_root(tokens))
+            units.update(self._dependents(tokens))
+        before = self._snapshot(sorted(_outermost(units)))
 
         def after() -> None:
-            for unit in units:
-                now = _view_at(self.state, unit, self.player_id)
-                if now is _MISSING and before[unit] is not _MISSING:
-                    self.result.ops.append({"op": "remove", "path": join_path(unit)})
-                elif now is not _MISSING and now != before[unit]:
-                    self.result.ops.append({"op": "add", "path": join_path(unit), "value": now})
+            self._send_changes(before)
             self.result.redacted = True
 
         return after
 
-
-_MISSING: Any = object()
+    def _dependents(self, tokens: Tokens) -> list[Tokens]:
+        head = tokens[0]
+        if head in ENTITY_COLLECTIONS:
+            if len(tokens) == 1:
+                return collection_referrers(head)
+            return referrers(self.state, head, tokens[1])
+        if head == SESSION and len(tokens) > 1 and tokens[1] in ("initiative", "turn"):
+            return list(ORDER_UNITS)
+        return []
 
 
 def _unit_root(tokens: Tokens) -> Tokens:
     unit = classify(tokens)
-    if unit in ("entity", "position"):
-        return tokens[:3] if unit == "position" else tokens[:2]
-    if unit == "list_item":
+    if unit == "entity":
         return tokens[:2]
-    if unit == "container" or tokens[0] != "currentSession":
+    if unit == "position":
+        return tokens[:3]
+    if unit in ("list_item", "reference"):
+        return tokens[:2]
+    if unit == "container" or tokens[0] != SESSION:
         return tokens[:1]
     return tokens[:2]
 
 
-def _view_at(state: dict[str, Any], tokens: Tokens, player_id: str) -> Any:
-    try:
-        return resolve(view(state, player(player_id)), tokens)
-    except PatchError:
-        return _MISSING
+def _outermost(units: set[Tokens]) -> set[Tokens]:
+    """Drop the units that lie inside another one (it is resent whole anyway)."""
+    return {u for u in units if not any(u[: len(o)] == o and u != o for o in units)}
 
 
 class AudienceFilters:

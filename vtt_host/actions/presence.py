@@ -22,7 +22,7 @@ def join(state: dict[str, Any], action: Join, caller: Caller, ctx: Context) -> C
     else:
         entry = {"playerId": action.player_id, "name": action.name, "since": ctx.now_ms}
         ops.append(op("add", "currentSession", "connectedPlayers", "-", value=entry))
-    return Compiled(ops, f"{action.name} joined")
+    return Compiled(ops, f"{action.name} joined", mentions=())
 
 
 def leave(state: dict[str, Any], action: Leave, caller: Caller, ctx: Context) -> Compiled:
@@ -32,5 +32,6 @@ def leave(state: dict[str, Any], action: Leave, caller: Caller, ctx: Context) ->
             return Compiled(
                 [op("remove", "currentSession", "connectedPlayers", str(index))],
                 f"{entry['name']} left",
+                mentions=(),
             )
     raise Invalid(f"{action.player_id!r} is not connected")
