@@ -174,6 +174,7 @@ class StateManager:
         self._listeners: dict[int, tuple[Audience, Listener]] = {}
         self._player_ids: frozenset[str] = frozenset()
         self._next_listener = 0
+        self._trial: tuple[tuple[int, str], dict[str, Any]] | None = None
 
     # -- reading ---------------------------------------------------------------------
 
@@ -394,7 +395,7 @@ class StateManager:
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
         if kind == "propose":  # the player's own ops: tried on what they can see
-            check_against_view(self._state, caller.audience, compiled.ops)
+            check_against_view(self._trial_view(caller.audience), compiled.ops)
         else:  # ops the host compiled for an action that needs approval
             self._dry_run(compiled.ops)
         action_id = ctx.make_id("act")
@@ -414,6 +415,14 @@ class StateManager:
         )
         version = await self._commit(queued, caller.player_id, ctx, {"kind": "propose"})
         return Queued(action_id, version)
+
+    def _trial_view(self, audience: Audience) -> dict[str, Any]:
+        """The view a player's proposals are tried on, built once per version: refused
+        proposals change nothing, so a stream of them costs one view, not one each."""
+        key = (self.version, audience.player_id)
+        if self._trial is None or self._trial[0] != key:
+            self._trial = (key, view(self._state, audience))
+        return self._trial[1]
 
     def _dry_run(self, ops: list[Op]) -> None:
         """Refuse host-compiled ops that could not be applied now."""

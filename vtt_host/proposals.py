@@ -23,7 +23,6 @@ from typing import Any
 from vtt_host.errors import Invalid, PatchError
 from vtt_host.patching import Op, Tokens, apply_patch, join_path, parse_path, restore
 from vtt_host.validation import PLAYER_VIEW, Scope, Shapes, check_scopes, scopes_written
-from vtt_host.views import Audience, view
 
 _SEEN_IN_PART: dict[tuple[str | None, ...], str] = {
     ("currentSession", "chatMessages"): "the chat",
@@ -71,15 +70,16 @@ def _check_position(name: str, key: str, tokens: Tokens) -> None:
         )
 
 
-def check_against_view(state: dict[str, Any], audience: Audience, ops: Sequence[Op]) -> None:
-    """Refuse ops that could not apply to the audience's view (then undo the trial).
+def check_against_view(seen: dict[str, Any], ops: Sequence[Op]) -> None:
+    """Refuse ops that could not apply to ``seen``, a player's view (``views.view``).
 
-    The view shares objects with ``state``, so the trial changes the campaign in place
-    for a moment and puts back exactly what it changed; call it between two changes,
-    without awaiting.
+    The view shares objects with the campaign, so the trial changes the campaign in
+    place for a moment and puts back exactly the objects it changed; call it between
+    two changes, without awaiting. The view is left as it was, and may be reused until
+    the campaign next changes.
     """
     check_positions(ops)
-    try_ops(view(state, audience), ops, PLAYER_VIEW)
+    try_ops(seen, ops, PLAYER_VIEW)
 
 
 def try_ops(document: dict[str, Any], ops: Sequence[Op], shapes: Shapes) -> None:
