@@ -126,28 +126,49 @@ def may_be_named(state: dict[str, Any], mentions: Iterable[tuple[str, str]]) -> 
     return True
 
 
+# Halfway through a patch a part may not have its shape yet (a collection replaced by a
+# list); validation refuses the change once it is applied, so the views below pass such
+# a part on as it is rather than fail on it.
+
+
 def position_visible(state: dict[str, Any], actor_id: str) -> bool:
-    return actor_id in state[SESSION]["tokenPositions"] and visible(state, "actors", actor_id)
+    positions = state[SESSION].get("tokenPositions")
+    return (
+        isinstance(positions, dict) and actor_id in positions and visible(state, "actors", actor_id)
+    )
 
 
-def collection_view(state: dict[str, Any], collection: str) -> dict[str, Any]:
+def collection_view(state: dict[str, Any], collection: str) -> Any:
+    entities = state[collection]
+    if not isinstance(entities, dict):
+        return entities
     return {
         key: entity_view(state, collection, entity)
-        for key, entity in state[collection].items()
-        if not entity.get("hidden", False)
+        for key, entity in entities.items()
+        if visible(state, collection, key)
     }
+
+
+def positions_view(state: dict[str, Any]) -> Any:
+    positions = state[SESSION].get("tokenPositions")
+    if not isinstance(positions, dict):
+        return positions
+    return {key: p for key, p in positions.items() if visible(state, "actors", key)}
+
+
+def list_view(state: dict[str, Any], name: str, player_id: str) -> Any:
+    items, rule = state[SESSION].get(name), LIST_RULES[name]
+    if not isinstance(items, list):
+        return items
+    return [rule.shown(item) for item in items if rule.visible(item, player_id)]
 
 
 def session_view(state: dict[str, Any], player_id: str) -> dict[str, Any]:
     session = state[SESSION]
     shown = {key: value for key, value in session.items() if key != GM_SETTINGS}
-    shown["tokenPositions"] = {
-        key: position
-        for key, position in session["tokenPositions"].items()
-        if visible(state, "actors", key)
-    }
-    for name, rule in LIST_RULES.items():
-        shown[name] = [rule.shown(item) for item in session[name] if rule.visible(item, player_id)]
+    shown["tokenPositions"] = positions_view(state)
+    for name in LIST_RULES:
+        shown[name] = list_view(state, name, player_id)
     for name, reference in SESSION_REFERENCES.items():
         if name in shown:
             shown[name] = seen(state, reference, shown[name])
@@ -210,10 +231,9 @@ def _session_unit(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
     if len(unit) == 3:  # one token position
         return session[name][unit[2]] if position_visible(state, unit[2]) else MISSING
     if name == "tokenPositions":
-        return {key: p for key, p in session[name].items() if visible(state, "actors", key)}
+        return positions_view(state)
     if name in LIST_RULES:
-        rule = LIST_RULES[name]
-        return [rule.shown(item) for item in session[name] if rule.visible(item, player_id)]
+        return list_view(state, name, player_id)
     if name == "turn":
         return turn_seen(state)
     if name in SESSION_REFERENCES:
@@ -420,7 +440,9 @@ class PlayerFilter:
 
     def _list_item_around(self, op: Op, tokens: Tokens) -> Callable[[], None] | None:
         name, index_token, rest = tokens[1], tokens[2], tokens[3:]
-        items: list[Any] = self.state[SESSION][name]
+        items = self.state[SESSION][name]
+        if not isinstance(items, list):
+            return None  # not a list yet: validation refuses the change
         rule, player_id, emit = LIST_RULES[name], self.player_id, self.result.ops.append
         appending = index_token == "-"
         if appending:

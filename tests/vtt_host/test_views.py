@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import jsonpatch
+import pytest
 
-from tests.vtt_host.conftest import actor_named, caller
+from tests.vtt_host.conftest import actor_named, caller, refused
 from vtt_host.actions import GM_CALLER
+from vtt_host.errors import Invalid
 from vtt_host.manager import Published, StateManager
 from vtt_host.views import GM, Audience, player, view
 
@@ -377,3 +379,23 @@ async def test_proposer_sees_an_approval_waiting_without_the_hosts_ops(
         [],
     )
     assert same_view(manager, player("p1"), seen)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("/actors", []),
+        ("/items", "none"),
+        ("/currentSession/tokenPositions", []),
+        ("/currentSession/chatMessages", {}),
+        ("/actors/a_0005", []),
+    ],
+    ids=["actors", "items", "positions", "chat", "one-actor"],
+)
+async def test_a_patch_giving_a_part_the_wrong_shape_is_refused_while_players_watch(
+    manager: StateManager, path: str, value: Any
+) -> None:
+    _, frames = await follow(manager, player("p1"))
+    ops = [{"op": "replace", "path": path, "value": value}]
+    await refused(manager, {"kind": "patch", "ops": ops}, GM_CALLER, Invalid)
+    assert frames == []
