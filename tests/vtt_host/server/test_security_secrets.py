@@ -100,8 +100,8 @@ async def test_proposal_test_ops_cannot_tell_a_right_guess_from_a_wrong_one(
 
     assert refusal(right) == refusal(wrong)
     assert refusal(right)[0] == "rejected"
-    if secret:
-        assert json.dumps(secret).strip('"') not in json.dumps(right)
+    if isinstance(secret, str) and secret:
+        assert secret not in json.dumps(right)
 
 
 async def test_proposal_cannot_tell_a_hidden_id_from_an_unknown_one(
