@@ -6,13 +6,15 @@ share the machine's cores; the table says how much CPU each side used).
 
 1-4. The ~5 MB benchmark campaign served by ``vtt-host serve --headless`` (the default
      HostLimits and compression, a Library with synchronous=FULL). The GM and the five
-     players (who join by name and so get p1..p5 and their actors a0..a4) each move a
+     players (registered as p1..p5 owning a0..a4; they come in with their names and
+     recovery codes, as from a new device, so no GM has to approve them) each move a
      token 20 times a second, under the protocol's 30 frames a second. Measured: the
      action -> durable ack round trip, the time until every other client has applied
      that version, the size of a token-move patch another player receives, then ten
-     players joining (full view in the welcome) while the six keep moving: connect ->
-     welcome applied, and the movers' ack latency meanwhile. The joins are repeated with
-     a client that does not offer permessage-deflate, to show what compression costs.
+     more connections of those players (a full view in each welcome) while the six keep
+     moving: connect -> welcome applied, and the movers' ack latency meanwhile. The
+     joins are repeated with a client that does not offer permessage-deflate, to show
+     what compression costs.
 5.   Fan-out: 100 small campaigns (the demo, with five players owning a token each) and
      6 clients each, in one host process (``python -m bench._net``), every client
      moving a token twice a second (1,200 actions/s in all) for 10 s.
@@ -46,6 +48,7 @@ from vtt_host.demo import demo_state
 from vtt_host.library import Library
 from vtt_host.schema import validate_state
 from vtt_host.server import frames
+from vtt_host.server.credentials import RECOVERY_PREFIX, digest, normalize_code
 
 LARGE_ID = "c_bench"
 MOVES_PER_S = 20.0
@@ -69,6 +72,16 @@ TARGET_ACK_DURING_JOINS_P99_MS = 5.0
 TARGET_FANOUT_P99_MS = 20.0
 
 GM_TOKENS = ["a5", "a6", "a7", "a8"]  # visible monsters of the large campaign
+RECOVERY_CODE = "BNCH-2345-6789"
+"""Every bench player's recovery code: a known name gets in with it, without a GM."""
+
+
+async def give_recovery_codes(library: Library, campaign_id: str) -> None:
+    """Store the bench players' recovery code the way the host does: as a digest."""
+    live = await library.open_campaign(campaign_id)
+    for pid in PLAYER_IDS:
+        await live.set_secret(RECOVERY_PREFIX + pid, digest(normalize_code(RECOVERY_CODE)))
+    await library.close_campaign(campaign_id)
 
 
 # --- the 5 MB campaign: six movers --------------------------------------------------
@@ -143,14 +156,18 @@ class Join:
     window: tuple[float, float]
 
 
-async def join_once(url: str, code: str, name: str, deflate: bool) -> Join:
-    """Connect, hello, and hold the view: what Client.connect does, timed in parts."""
+async def join_once(url: str, session: str, deflate: bool) -> Join:
+    """Connect, hello, and hold the view: what Client.connect does, timed in parts.
+
+    The hello resumes a seated player's session without ``since``, which the host
+    answers with the full view, as it answers a new player's first hello (a table lets
+    an address register only a few new names an hour)."""
     started = time.perf_counter()
     ws = await connect(
         url, max_size=None, compression="deflate" if deflate else None, ping_interval=None
     )
     opened = time.perf_counter()
-    await ws.send(json.dumps({"type": "hello", "protocol": 1, "name": name, "code": code}))
+    await ws.send(json.dumps({"type": "hello", "protocol": 1, "resume": session}))
     text = await ws.recv()
     received = time.perf_counter()
     welcome = parse_large(text)  # what vtt_host.client does with a welcome
@@ -170,13 +187,13 @@ def child_ready() -> None:
     """Run in the joiners' process first: it is started, with this module imported."""
 
 
-def join_in_child(url: str, code: str, name: str, deflate: bool) -> Join:
+def join_in_child(url: str, session: str, deflate: bool) -> Join:
     """One join, run in a separate process: parsing a 4.5 MB welcome takes ~20 ms of
     CPU, which must not be charged to the movers' clients in this process."""
-    return asyncio.run(join_once(url, code, name, deflate))
+    return asyncio.run(join_once(url, session, deflate))
 
 
-async def join_series(url: str, code: str, deflate: bool, tag: str) -> list[Join]:
+async def join_series(url: str, sessions: list[str], deflate: bool) -> list[Join]:
     joins = []
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
@@ -184,8 +201,8 @@ async def join_series(url: str, code: str, deflate: bool, tag: str) -> list[Join
         # Start the child and import this module there before timing anything.
         await loop.run_in_executor(pool, child_ready)
         for n in range(JOINS):
-            name = f"Latecomer {tag}{n}"
-            joins.append(await loop.run_in_executor(pool, join_in_child, url, code, name, deflate))
+            session = sessions[n % len(sessions)]
+            joins.append(await loop.run_in_executor(pool, join_in_child, url, session, deflate))
             await asyncio.sleep(JOIN_GAP_S)
     return joins
 
@@ -255,6 +272,7 @@ async def large_campaign_session(root: Path) -> dict[str, Any]:
     size_mb = len(json.dumps(state)) / 1e6
     library = await Library.open(data_dir)
     await library.add_state(state)
+    await give_recovery_codes(library, LARGE_ID)
     await library.close()
     del state
     floor_commits = await asyncio.to_thread(paced_commits, root)
@@ -267,7 +285,9 @@ async def large_campaign_session(root: Path) -> dict[str, Any]:
     try:
         clients.append(await Client.connect(url, gm_token=host.ready["gmToken"]))
         for pid in PLAYER_IDS:
-            client = await Client.connect(url, name=f"Player {pid}", code=code)
+            client = await Client.connect(
+                url, name=f"Player {pid}", code=code, recovery=RECOVERY_CODE
+            )
             assert client.player_id == pid, f"Player {pid} joined as {client.player_id}"
             clients.append(client)
         latest = max(c.version for c in clients)
@@ -291,8 +311,9 @@ async def large_campaign_session(root: Path) -> dict[str, Any]:
         await asyncio.sleep(STEADY_S)
         steady_end, cpu_end = time.perf_counter(), host.cpu_s()
         histogram_end = await host.ack_histogram()
-        joins = await join_series(url, code, deflate=True, tag="d")
-        plain_joins = await join_series(url, code, deflate=False, tag="p")
+        sessions = [str(c.session) for c in clients[1:]]
+        joins = await join_series(url, sessions, deflate=True)
+        plain_joins = await join_series(url, sessions, deflate=False)
         stop.set()
         await asyncio.gather(*tasks)
         latest = max(c.version for c in clients)
@@ -356,6 +377,7 @@ async def fanout_session(root: Path) -> dict[str, Any]:
     for n in range(FANOUT_CAMPAIGNS):
         state, tokens[f"c_fan{n:03d}"] = fanout_state(f"c_fan{n:03d}")
         await library.add_state(state)
+        await give_recovery_codes(library, f"c_fan{n:03d}")
     await library.close()
     host = await HostProcess.start(
         "bench._net", "--data-dir", str(data_dir), log=root / "fanout.log"
@@ -369,7 +391,7 @@ async def fanout_session(root: Path) -> dict[str, Any]:
         credential = (
             {"gmToken": secrets["gmToken"]}
             if who == "gm"
-            else {"name": f"Player {who}", "code": secrets["joinCode"]}
+            else {"name": f"Player {who}", "code": secrets["joinCode"], "recovery": RECOVERY_CODE}
         )
         async with gate:
             client = await RawClient.connect(url, campaign=campaign, **credential)

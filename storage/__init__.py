@@ -33,12 +33,14 @@ from .errors import (
     InvalidCampaignId,
     InvalidManifest,
     InvalidState,
+    InvalidVersion,
     JournalGapError,
     JournalVersionError,
     MissingMember,
     MissingMigration,
     NoBackupFound,
     NotACampaignFile,
+    NotPlainJsonMember,
     SchemaTooNew,
     StorageError,
     StoreClosed,
@@ -47,11 +49,25 @@ from .errors import (
     WriteAheadLogMissing,
 )
 from .folder import FolderLock, prepare_data_dir
+from .plainjson import (
+    MAX_DOCUMENT_DEPTH,
+    MAX_SAFE_INTEGER,
+    MAX_VERSION,
+    NotPlainJson,
+    check_plain,
+    clone_plain,
+    depth_within,
+    dump_plain,
+    load_plain,
+)
 from .records import CampaignInfo, JournalRecord, LoadedCampaign
 from .store import JOURNAL_KEEP_VERSIONS, Store, default_data_dir
 
 __all__ = [
     "JOURNAL_KEEP_VERSIONS",
+    "MAX_DOCUMENT_DEPTH",
+    "MAX_SAFE_INTEGER",
+    "MAX_VERSION",
     "ArchiveTooLarge",
     "AssetCorrupt",
     "AssetError",
@@ -81,6 +97,7 @@ __all__ = [
     "InvalidCampaignId",
     "InvalidManifest",
     "InvalidState",
+    "InvalidVersion",
     "JournalGapError",
     "JournalRecord",
     "JournalVersionError",
@@ -89,6 +106,8 @@ __all__ = [
     "MissingMigration",
     "NoBackupFound",
     "NotACampaignFile",
+    "NotPlainJson",
+    "NotPlainJsonMember",
     "SchemaTooNew",
     "StorageError",
     "Store",
@@ -96,6 +115,11 @@ __all__ = [
     "UnsafeMemberName",
     "UnsupportedFormat",
     "WriteAheadLogMissing",
+    "check_plain",
+    "clone_plain",
     "default_data_dir",
+    "depth_within",
+    "dump_plain",
+    "load_plain",
     "prepare_data_dir",
 ]

@@ -7,7 +7,7 @@ COMMIT (connections are in autocommit mode) so a failure leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import dataclasses
 import json
 import sqlite3
 import time
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ._faults import translate
+from ._faults import is_damage, translate
 from .errors import (
     CampaignExists,
     CampaignNotFound,
@@ -24,7 +24,14 @@ from .errors import (
     DuplicateVersionError,
     JournalGapError,
 )
-from .records import CampaignInfo, EncodedRecord, JournalRecord, LoadedCampaign, row_checksum
+from .records import (
+    CampaignInfo,
+    EncodedRecord,
+    JournalRecord,
+    LoadedCampaign,
+    row_checksum,
+    snapshot_checksum,
+)
 
 _CAMPAIGN_COLUMNS = "id, name, version, snapshot_version, created_at_ms, updated_at_ms"
 _JOURNAL_COLUMNS = "version, ops, inverse, by, description, at_ms, meta, sha256"
@@ -179,8 +186,9 @@ def create_campaign(
             (campaign_id, name, version, version, stamp, stamp),
         )
         conn.execute(
-            "INSERT INTO snapshots (campaign_id, version, sha256, blob) VALUES (?, ?, ?, ?)",
-            (campaign_id, version, sha256, snapshot),
+            "INSERT INTO snapshots (campaign_id, version, name, sha256, blob)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (campaign_id, version, name, sha256, snapshot),
         )
 
 
@@ -205,9 +213,9 @@ def restore_campaign(
             (campaign_id, name, version, version, stamp, stamp),
         )
         conn.execute(
-            "INSERT OR REPLACE INTO snapshots (campaign_id, version, sha256, blob)"
-            " VALUES (?, ?, ?, ?)",
-            (campaign_id, version, sha256, snapshot),
+            "INSERT OR REPLACE INTO snapshots (campaign_id, version, name, sha256, blob)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (campaign_id, version, name, sha256, snapshot),
         )
 
 
@@ -218,8 +226,12 @@ def checkpoint(
     snapshot: bytes | Sequence[bytes],
     sha256: str,
     keep_versions: int,
+    name: str,
 ) -> int:
-    """Store the snapshot, trim the journal window; returns the number of rows dropped."""
+    """Store the snapshot, trim the journal window; returns the number of rows dropped.
+
+    ``name`` is the campaign's name at ``version``: the listing follows the document.
+    """
     with write_transaction(conn):
         row = conn.execute(
             "SELECT version, snapshot_version FROM campaigns WHERE id = ?", (campaign_id,)
@@ -230,14 +242,14 @@ def checkpoint(
         if not snapshot_version <= version <= latest:
             raise CheckpointVersionError(campaign_id, version, snapshot_version, latest)
         conn.execute(
-            "UPDATE snapshots SET version = ?, sha256 = ?, blob = zeroblob(?)"
+            "UPDATE snapshots SET version = ?, name = ?, sha256 = ?, blob = zeroblob(?)"
             " WHERE campaign_id = ?",
-            (version, sha256, blob_size(snapshot), campaign_id),
+            (version, name, sha256, blob_size(snapshot), campaign_id),
         )
         _write_blob(conn, campaign_id, snapshot)
         conn.execute(
-            "UPDATE campaigns SET snapshot_version = ?, updated_at_ms = ? WHERE id = ?",
-            (version, now_ms(), campaign_id),
+            "UPDATE campaigns SET snapshot_version = ?, name = ?, updated_at_ms = ? WHERE id = ?",
+            (version, name, now_ms(), campaign_id),
         )
         dropped = conn.execute(
             "DELETE FROM journal WHERE campaign_id = ? AND version <= ?",
@@ -259,6 +271,7 @@ def truncate_journal(conn: sqlite3.Connection, campaign_id: str, version: int) -
 
 
 def rename_campaign(conn: sqlite3.Connection, campaign_id: str, name: str) -> None:
+    """Rename in the listing and in the snapshot row, whose checksum covers the name."""
     with write_transaction(conn):
         cursor = conn.execute(
             "UPDATE campaigns SET name = ?, updated_at_ms = ? WHERE id = ?",
@@ -266,6 +279,24 @@ def rename_campaign(conn: sqlite3.Connection, campaign_id: str, name: str) -> No
         )
         if cursor.rowcount == 0:
             raise CampaignNotFound(campaign_id)
+        version, old_name, digest, rowid, size = conn.execute(
+            "SELECT version, name, sha256, rowid, length(blob) FROM snapshots"
+            " WHERE campaign_id = ?",
+            (campaign_id,),
+        ).fetchone()
+        blob = _read_blob(conn, rowid, size)
+        if snapshot_checksum(campaign_id, version, old_name, blob) != digest:
+            raise CorruptCampaign(campaign_id, None, "its snapshot fails its checksum")
+        conn.execute(
+            "UPDATE snapshots SET name = ?, sha256 = ? WHERE rowid = ?",
+            (name, snapshot_checksum(campaign_id, version, name, blob), rowid),
+        )
+
+
+def repair_name(conn: sqlite3.Connection, campaign_id: str, name: str) -> None:
+    """Put the verified snapshot's name back into a campaign's listing row."""
+    with write_transaction(conn):
+        conn.execute("UPDATE campaigns SET name = ? WHERE id = ?", (name, campaign_id))
 
 
 def delete_campaign(conn: sqlite3.Connection, campaign_id: str) -> None:
@@ -364,30 +395,51 @@ def load(
     return loaded
 
 
-def verify(conn: sqlite3.Connection, campaign_id: str) -> tuple[int | None, Verified]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verification:
+    """What a start-up check of one campaign found besides "the state is intact"."""
+
+    seen: Verified
+    damaged_old_rows_through: int | None
+    """Rows behind the snapshot up to this version failed their checksum (or could not
+    be read); they hold no state, and the caller drops them and reports it."""
+    listed_name_wrong: str | None
+    """The listing's name differs from the verified snapshot's, which is this."""
+
+
+def verify(conn: sqlite3.Connection, campaign_id: str) -> Verification:
     """Check every checksum without parsing anything (the start-up check).
 
-    Raises CorruptCampaign when the state cannot be rebuilt. Rows behind the snapshot
-    (kept for undo, conflict checks and resume) do not hold the state: for those, the
-    newest damaged version is returned so the caller can drop them and report it.
+    Raises CorruptCampaign when the state cannot be rebuilt.
     """
+    listed = get_info(conn, campaign_id).name
     _, seen = _read_verified(conn, campaign_id, decode=False, verified=None)
-    with read_transaction(conn):
-        snapshot_version = conn.execute(
-            "SELECT snapshot_version FROM campaigns WHERE id = ?", (campaign_id,)
-        ).fetchone()[0]
-        old_rows = conn.execute(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version <= ?"
-            " ORDER BY version",
-            (campaign_id, snapshot_version),
-        ).fetchall()
+    snapshot_version, _, _ = seen
     damaged = None
+    try:
+        with read_transaction(conn):
+            old_rows = conn.execute(
+                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version <= ?"
+                " ORDER BY version",
+                (campaign_id, snapshot_version),
+            ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        old_rows, damaged = [], snapshot_version
     for row in old_rows:
         try:
             _check_row(campaign_id, row)
         except (ValueError, TypeError):
             damaged = row[0]
-    return damaged, seen
+    snapshot_name = _snapshot_name(conn, campaign_id)
+    wrong = snapshot_name if snapshot_name != listed else None
+    return Verification(seen, damaged, wrong)
+
+
+def _snapshot_name(conn: sqlite3.Connection, campaign_id: str) -> str:
+    row = conn.execute("SELECT name FROM snapshots WHERE campaign_id = ?", (campaign_id,))
+    return str(row.fetchone()[0])
 
 
 def drop_journal_through(conn: sqlite3.Connection, campaign_id: str, version: int) -> int:
@@ -401,6 +453,26 @@ def drop_journal_through(conn: sqlite3.Connection, campaign_id: str, version: in
         )
 
 
+def _rows_until_unreadable(
+    cursor: sqlite3.Cursor,
+) -> tuple[list[tuple[Any, ...]], sqlite3.DatabaseError | None]:
+    """Every row up to the first that cannot be read, and the damage that stopped it.
+
+    Read row by row (and to the end: an unfinished cursor would pin the read snapshot
+    past COMMIT), so the rows before a damaged one can still be verified and kept.
+    """
+    rows: list[tuple[Any, ...]] = []
+    try:
+        for row in cursor:
+            rows.append(row)
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        cursor.close()
+        return rows, exc
+    return rows, None
+
+
 def _read_verified(
     conn: sqlite3.Connection, campaign_id: str, *, decode: bool, verified: Verified | None
 ) -> tuple[LoadedCampaign | None, Verified]:
@@ -409,27 +481,40 @@ def _read_verified(
         with read_transaction(conn):
             info = get_info(conn, campaign_id)
             snap = conn.execute(
-                "SELECT version, sha256, rowid, length(blob) FROM snapshots WHERE campaign_id = ?",
+                "SELECT version, sha256, rowid, length(blob), name FROM snapshots"
+                " WHERE campaign_id = ?",
                 (campaign_id,),
             ).fetchone()
             if snap is None:
                 raise CorruptCampaign(campaign_id, None, "its snapshot is missing")
-            snapshot_version, digest = int(snap[0]), str(snap[1])
+            snapshot_version, digest, name = int(snap[0]), str(snap[1]), str(snap[4])
             blob = _read_blob(conn, int(snap[2]), int(snap[3]))
             seen = (snapshot_version, info.version, digest)
             trusted = verified == seen
-            if not trusted and hashlib.sha256(blob).hexdigest() != digest:
+            if (
+                not trusted
+                and snapshot_checksum(campaign_id, snapshot_version, name, blob) != digest
+            ):
                 raise CorruptCampaign(
                     campaign_id,
                     None,
                     f"the snapshot at version {snapshot_version} fails its checksum",
                 )
+            if info.snapshot_version != snapshot_version:
+                raise CorruptCampaign(
+                    campaign_id,
+                    None,
+                    f"its listing says the snapshot is at version {info.snapshot_version}, "
+                    f"the snapshot itself {snapshot_version}",
+                )
             ok_up_to = snapshot_version
-            rows = conn.execute(
-                f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
-                " ORDER BY version",
-                (campaign_id, snapshot_version),
-            ).fetchall()  # an unfinished cursor would pin the read snapshot past COMMIT
+            rows, unreadable = _rows_until_unreadable(
+                conn.execute(
+                    f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
+                    " ORDER BY version",
+                    (campaign_id, snapshot_version),
+                )
+            )
             for row in rows:
                 if row[0] != ok_up_to + 1:
                     raise CorruptCampaign(
@@ -441,11 +526,15 @@ def _read_verified(
                 except (ValueError, TypeError) as exc:
                     raise CorruptCampaign(campaign_id, ok_up_to, str(exc)) from exc
                 ok_up_to += 1
+            if unreadable is not None:
+                raise unreadable
             try:
                 records = _decode_rows(campaign_id, rows) if decode else []
             except (ValueError, TypeError) as exc:
                 raise CorruptCampaign(campaign_id, snapshot_version, str(exc)) from exc
     except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise  # a full disk or a held lock says nothing about the data
         raise CorruptCampaign(campaign_id, ok_up_to, f"unreadable: {exc}") from exc
     if ok_up_to != info.version:
         raise CorruptCampaign(
@@ -453,6 +542,8 @@ def _read_verified(
             ok_up_to,
             f"the journal ends at version {ok_up_to} but the campaign is at {info.version}",
         )
+    if name != info.name:  # the verified snapshot's name is the campaign's
+        info = dataclasses.replace(info, name=name)
     loaded = LoadedCampaign(info, blob, snapshot_version, records) if decode else None
     return loaded, seen
 
@@ -480,3 +571,50 @@ def records_since(
         return _decode_rows(campaign_id, rows)
     except (ValueError, TypeError) as exc:
         raise CorruptCampaign(campaign_id, None, str(exc)) from exc
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Salvaged:
+    """The verified part of a campaign found in a damaged database."""
+
+    name: str
+    snapshot: bytes
+    snapshot_version: int
+    records: list[JournalRecord]
+
+    @property
+    def version(self) -> int:
+        return self.records[-1].version if self.records else self.snapshot_version
+
+
+def salvage(conn: sqlite3.Connection, campaign_id: str) -> Salvaged | None:
+    """What of a campaign still verifies in a damaged database: its snapshot if it
+    passes its checksum, then its journal rows up to the first that is missing, fails
+    its checksum or cannot be read. None when not even the snapshot verifies."""
+    try:
+        row = conn.execute(
+            "SELECT version, sha256, name, blob FROM snapshots WHERE campaign_id = ?",
+            (campaign_id,),
+        ).fetchone()
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        return None
+    if row is None:
+        return None
+    snapshot_version, digest, name, blob = int(row[0]), str(row[1]), str(row[2]), bytes(row[3])
+    if snapshot_checksum(campaign_id, snapshot_version, name, blob) != digest:
+        return None
+    records: list[JournalRecord] = []
+    try:
+        cursor = conn.execute(
+            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE campaign_id = ? AND version > ?"
+            " ORDER BY version",
+            (campaign_id, snapshot_version),
+        )
+        for journal_row in cursor:
+            if journal_row[0] != snapshot_version + len(records) + 1:
+                break
+            _check_row(campaign_id, journal_row)
+            records.extend(_decode_rows(campaign_id, [journal_row]))
+    except (sqlite3.DatabaseError, UnicodeDecodeError, ValueError, TypeError):
+        pass  # the first row that cannot be read or verified ends what can be kept
+    return Salvaged(name, blob, snapshot_version, records)

@@ -9,13 +9,16 @@ after a crash, together with every commit since the last checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from ._faults import translate
 from .errors import DatabaseDamaged, DatabaseTooNew, WriteAheadLogMissing
+from .records import snapshot_checksum
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +26,8 @@ DB_FILE_NAME = "vtt-host.sqlite3"
 Synchronous = Literal["FULL", "NORMAL"]
 
 # Each step moves the schema from version N-1 to N; never edit a released step.
-_MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (
-        1,
-        (
-            """CREATE TABLE campaigns (
+_SCHEMA_1 = (
+    """CREATE TABLE campaigns (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
                 version INTEGER NOT NULL,
@@ -35,15 +35,15 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 created_at_ms INTEGER NOT NULL,
                 updated_at_ms INTEGER NOT NULL
             )""",
-            # The blob lives in its own table so that per-change updates of `campaigns`
-            # never rewrite or walk the multi-megabyte snapshot pages.
-            """CREATE TABLE snapshots (
+    # The blob lives in its own table so that per-change updates of `campaigns`
+    # never rewrite or walk the multi-megabyte snapshot pages.
+    """CREATE TABLE snapshots (
                 campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
                 version INTEGER NOT NULL,
                 sha256 TEXT NOT NULL,
                 blob BLOB NOT NULL
             )""",
-            """CREATE TABLE journal (
+    """CREATE TABLE journal (
                 campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
                 version INTEGER NOT NULL,
                 ops TEXT NOT NULL,
@@ -55,14 +55,46 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 sha256 TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, version)
             )""",
-            """CREATE TABLE secrets (
+    """CREATE TABLE secrets (
                 campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
                 key TEXT NOT NULL,
                 value TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, key)
             )""",
-        ),
-    ),
+)
+
+
+def _create_schema_1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_1:
+        conn.execute(statement)
+
+
+def _checksum_what_replay_starts_from(conn: sqlite3.Connection) -> None:
+    """Schema 2: a snapshot's checksum also covers its campaign, version and name.
+
+    Before, a flipped version made replay start from the wrong place and a flipped name
+    went unnoticed. Each snapshot whose old checksum (of the blob alone) still holds gets
+    the new one; one that fails keeps the old sum and is reported as damaged on load.
+    """
+    conn.execute("ALTER TABLE snapshots ADD COLUMN name TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute(
+        "SELECT s.campaign_id, s.version, c.name, s.sha256, s.rowid FROM snapshots s"
+        " JOIN campaigns c ON c.id = s.campaign_id"
+    ).fetchall()
+    for campaign_id, version, name, old_digest, rowid in rows:
+        blob = conn.execute("SELECT blob FROM snapshots WHERE rowid = ?", (rowid,)).fetchone()[0]
+        if hashlib.sha256(blob).hexdigest() != old_digest:
+            logger.error("the snapshot of %s fails its checksum; kept for recovery", campaign_id)
+            continue
+        conn.execute(
+            "UPDATE snapshots SET name = ?, sha256 = ? WHERE rowid = ?",
+            (name, snapshot_checksum(campaign_id, version, name, blob), rowid),
+        )
+
+
+_MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (1, _create_schema_1),
+    (2, _checksum_what_replay_starts_from),
 )
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
 
@@ -142,14 +174,13 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
     current = int(row[0]) if row else 0
     if current > SCHEMA_VERSION:
         raise DatabaseTooNew(db_path, current, SCHEMA_VERSION)
-    for version, statements in _MIGRATIONS:
+    for version, step in _MIGRATIONS:
         if version <= current:
             continue
         logger.info("migrating %s to schema version %d", db_path, version)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in statements:
-                conn.execute(statement)
+            step(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(version),),

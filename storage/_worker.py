@@ -197,7 +197,7 @@ class DbThread:
             if self._busy or self._jobs:
                 return False
             self._busy = True
-        started = time.perf_counter()
+        started = self._clock()
         try:
             outcome = self._batch_writer(self._conn, [record])[0]
         finally:
@@ -208,7 +208,7 @@ class DbThread:
                     self._jobs.append(_CHECKPOINT)
                 if self._jobs:
                     self._changed.notify()
-        if time.perf_counter() - started > INLINE_SLOW_S:
+        if self._clock() - started > INLINE_SLOW_S:
             logger.info("slow commit; committing on the writer thread for a while")
             self._inline_paused_until = self._clock() + INLINE_PAUSE_AFTER_SLOW_S
         if outcome is not None:

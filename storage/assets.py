@@ -36,16 +36,64 @@ def _check_sha(sha256: str) -> None:
         raise InvalidAssetName(sha256, "expected 64 lowercase hex characters")
 
 
+TEMP_PREFIX = ".tmp-"
+
+
+def _temp_prefix(target: Path) -> str:
+    return f"{TEMP_PREFIX}{target.name}.{os.getpid()}."
+
+
+def _writer_alive(temp_name: str) -> bool:
+    """Whether the process named in a temp file's name (``.tmp-<target>.<pid>.<rnd>``) runs."""
+    parts = temp_name.rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but someone else's
+        return True
+    return True
+
+
+def sweep_temp_files(folder: Path, target_name: str | None = None) -> list[Path]:
+    """Delete temp files that a killed writer left in ``folder``; returns them.
+
+    Only files whose writing process is gone are touched (``target_name`` narrows it
+    to one target's); a write in progress elsewhere keeps its file.
+    """
+    prefix = TEMP_PREFIX + (f"{target_name}." if target_name is not None else "")
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for candidate in candidates:
+        if not _writer_alive(candidate.name) and candidate.is_file():
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    if removed:
+        logger.info("removed %d unfinished temporary files in %s", len(removed), folder)
+    return removed
+
+
 @contextmanager
 def replacing(path: Path) -> Iterator[BinaryIO]:
     """A file to write whose content replaces ``path`` only once complete and on disk.
 
     It is written as a temp file in the same folder, fsynced and renamed over ``path``:
-    a crash leaves the old file or the new one, never half of either.
+    a crash leaves the old file or the new one, never half of either. The temp file's
+    name carries the writer's process id, so one left by a killed writer is swept the
+    next time (here, or when the library opens).
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    sweep_temp_files(path.parent, path.name)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix="")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "w+b") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -162,9 +162,18 @@ class BackupSet:
             logger.info("pruned %d old backups of %s", len(removed), campaign_id)
         return removed
 
-    def pick(self, campaign_id: str, at: datetime | None = None) -> BackupInfo:
-        """The newest backup at or before `at` (any time if None); NoBackupFound."""
+    def pick(
+        self,
+        campaign_id: str,
+        at: datetime | None = None,
+        *,
+        skip_reasons: frozenset[str] = frozenset(),
+    ) -> BackupInfo:
+        """The newest backup at or before `at` (any time if None) whose reason is not
+        one of `skip_reasons`; NoBackupFound."""
         for backup in self.list(campaign_id):
+            if backup.reason in skip_reasons:
+                continue
             if at is None or backup.time <= at.astimezone(UTC):
                 return backup
         when = "at all" if at is None else f"at or before {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

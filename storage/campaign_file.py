@@ -12,22 +12,26 @@ Format (formatVersion 1): a zip archive with exactly these members
 
 Import trusts nothing: member names must match the list above exactly (no paths to
 escape with), sizes are limited both as declared and while decompressing (zip bombs),
-every member's sha256 is checked, the schema is migrated forward step by step and the
-state validated by the caller-supplied function.
+every member's sha256 is checked, the JSON must be plain (numbers a double holds, valid
+Unicode, unique keys, the state at most ``MAX_DOCUMENT_DEPTH`` levels deep), versions
+are whole numbers up to ``MAX_VERSION`` and the state's is the manifest's, the schema is
+migrated forward step by step and the state validated by the caller-supplied function.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeGuard
 
 from ._names import split_asset_name
 from .assets import replacing
@@ -38,13 +42,16 @@ from .errors import (
     ChecksumMismatch,
     InvalidManifest,
     InvalidState,
+    InvalidVersion,
     MissingMember,
     MissingMigration,
     NotACampaignFile,
+    NotPlainJsonMember,
     SchemaTooNew,
     UnsafeMemberName,
     UnsupportedFormat,
 )
+from .plainjson import MAX_DOCUMENT_DEPTH, MAX_VERSION, NotPlainJson, load_plain
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +61,48 @@ FILE_SUFFIX = ".vttcampaign"
 MANIFEST = "manifest.json"
 STATE = "state.json"
 ASSET_PREFIX = "assets/"
+MANIFEST_MAX_DEPTH = 16
+"""The manifest is flat (its member list is level 2); room for what later writers add."""
 
-MAX_TOTAL_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
-MAX_STATE_BYTES = 64 * 1024 * 1024
-MAX_ASSET_BYTES = 32 * 1024 * 1024
-MAX_MANIFEST_BYTES = 1024 * 1024
-MAX_MEMBERS = 10_000
-MAX_COMPRESSION_RATIO = 100
-RATIO_CHECK_MIN_BYTES = 1024 * 1024
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """What a campaign file may hold: ONE definition, enforced by the writer and the reader.
+
+    A file the writer accepts is always one the reader accepts, so a backup can always
+    be read back. Sizes are bytes after decompression; a member that deflates better
+    than ``max_compression_ratio`` is stored uncompressed by the writer (repetitive JSON
+    compresses very well), and refused by the reader as a possible zip bomb.
+    """
+
+    max_state_bytes: int = 64 * 1024 * 1024
+    """16 x the largest campaign measured (bench: 5 MB); see also the host's size ceiling."""
+    max_asset_bytes: int = 64 * 1024 * 1024
+    """An 8k x 8k map image is ~20 MB as PNG; room to spare."""
+    max_total_bytes: int = 512 * 1024 * 1024
+    max_manifest_bytes: int = 1024 * 1024
+    max_members: int = 10_000
+    max_compression_ratio: int = 100
+    ratio_check_min_bytes: int = 1024 * 1024
+
+    def member_limit(self, name: str) -> int:
+        if name == MANIFEST:
+            return self.max_manifest_bytes
+        return self.max_state_bytes if name == STATE else self.max_asset_bytes
+
+    def ratio_too_high(self, size: int, compressed: int) -> bool:
+        return size > self.ratio_check_min_bytes and size > self.max_compression_ratio * max(
+            compressed, 1
+        )
+
+
+LIMITS = ArchiveLimits()
+_DAMAGED_ZIP = (
+    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+    struct.error,
+)  # fmt: skip
+"""What zipfile raises for damaged bytes: a flipped flag bit reads as encryption or an
+unknown compression method, a flipped version as a format it does not implement."""
 _READ_CHUNK_BYTES = 1024 * 1024
 # Already-compressed image types are stored as is; deflating them only costs time.
 _STORED_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "webp", "gif"})
@@ -102,7 +143,12 @@ def write_campaign_file(
     exported_at: datetime | None = None,
     extra_manifest: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write atomically (temp file in the same folder, fsync, rename). Blocking."""
+    """Write atomically (temp file in the same folder, fsync, rename). Blocking.
+
+    The file is read back and checked (every entry, size and checksum, with the limits
+    the reader applies) before it replaces anything: a campaign file that could not be
+    imported again is never written. ArchiveTooLarge when the campaign exceeds them.
+    """
     members: dict[str, bytes] = {STATE: state}
     for asset_name, data in assets.items():
         parsed = split_asset_name(asset_name)
@@ -124,29 +170,90 @@ def write_campaign_file(
             "members": {member: _sha256(data) for member, data in members.items()},
         }
     )
+    entries = {MANIFEST: json.dumps(manifest, indent=2).encode(), **members}
+    _check_writable(path, entries)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
-        for member, data in members.items():
-            stored = member.rsplit(".", 1)[-1] in _STORED_EXTENSIONS
-            method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            archive.writestr(member, data, compress_type=method)
+    with replacing(path) as handle:
+        stored = {name for name in entries if name.rsplit(".", 1)[-1] in _STORED_EXTENSIONS}
+        too_compressible = _write_archive(handle, entries, stored)
+        if too_compressible:  # rare: store those as they are, so the reader takes them
+            handle.seek(0)
+            handle.truncate()
+            _write_archive(handle, entries, stored | too_compressible)
+        handle.seek(0)
+        verify_archive(path, handle)
     logger.info("wrote campaign file %s (v%d, %d assets)", path, version, len(assets))
+
+
+def _check_writable(path: Path, entries: Mapping[str, bytes]) -> None:
+    """Refuse, before writing a byte, a campaign the reader would refuse."""
+    if len(entries) > LIMITS.max_members:
+        raise ArchiveTooLarge(
+            path, f"the campaign has {len(entries) - 2} images; a file holds at most "
+            f"{LIMITS.max_members - 2}",
+        )  # fmt: skip
+    for name, data in entries.items():
+        limit = LIMITS.member_limit(name)
+        if len(data) > limit:
+            what = "the campaign document" if name == STATE else name
+            raise ArchiveTooLarge(
+                path, f"{what} is {len(data):,} bytes; a campaign file holds at most {limit:,}"
+            )
+    total = sum(map(len, entries.values()))
+    if total > LIMITS.max_total_bytes:
+        raise ArchiveTooLarge(
+            path, f"the campaign and its images are {total:,} bytes; a campaign file holds "
+            f"at most {LIMITS.max_total_bytes:,}",
+        )  # fmt: skip
+
+
+def _write_archive(handle: BinaryIO, entries: Mapping[str, bytes], stored: set[str]) -> set[str]:
+    """Write the zip; returns the deflated members the reader would call zip bombs."""
+    too_compressible: set[str] = set()
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            method = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            archive.writestr(name, data, compress_type=method)
+            info = archive.getinfo(name)
+            if LIMITS.ratio_too_high(info.file_size, info.compress_size):
+                too_compressible.add(name)
+    return too_compressible
+
+
+def verify_archive(path: Path, source: BinaryIO | Path | None = None) -> dict[str, Any]:
+    """Check that a campaign file reads back: entries, limits, every checksum. Blocking.
+
+    Reads ``source`` (an open file or another path) as the file ``path`` names, so a
+    file can be checked before it takes its place. Returns the manifest. Does not parse
+    or validate the campaign document itself.
+    """
+    with _open_archive(path, source) as archive:
+        infos = archive.infolist()
+        _check_entries(path, infos)
+        manifest = _parse_manifest(
+            path, _read_member(path, archive, archive.getinfo(MANIFEST)), None
+        )
+        listed = manifest["members"]
+        present = {info.filename for info in infos} - {MANIFEST}
+        if set(listed) != present:
+            raise InvalidManifest(path, "manifest.json does not list exactly the files inside")
+        for info in infos:
+            if info.filename != MANIFEST:
+                data = _read_member(path, archive, info)
+                if _sha256(data) != listed[info.filename]:
+                    raise ChecksumMismatch(path, info.filename)
+    return manifest
 
 
 # --- reading --------------------------------------------------------------------------
 
 
-def _member_limit(name: str) -> int:
-    if name == MANIFEST:
-        return MAX_MANIFEST_BYTES
-    return MAX_STATE_BYTES if name == STATE else MAX_ASSET_BYTES
-
-
 def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     """Names, duplicates and declared sizes, before a single byte is decompressed."""
-    if len(infos) > MAX_MEMBERS:
-        raise ArchiveTooLarge(path, f"the archive has {len(infos)} entries (limit {MAX_MEMBERS})")
+    if len(infos) > LIMITS.max_members:
+        raise ArchiveTooLarge(
+            path, f"the archive has {len(infos)} entries (limit {LIMITS.max_members})"
+        )
     seen: set[str] = set()
     total = 0
     for info in infos:
@@ -159,21 +266,19 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         seen.add(name)
         if info.flag_bits & 0x1:
             raise NotACampaignFile(path, f"{name} is encrypted; campaign files never are")
-        limit = _member_limit(name)
+        limit = LIMITS.member_limit(name)
         if info.file_size > limit:
             raise ArchiveTooLarge(
                 path, f"{name} would unpack to {info.file_size} bytes (limit {limit})"
             )
-        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
-            info.compress_size, 1
-        ):
+        if LIMITS.ratio_too_high(info.file_size, info.compress_size):
             raise ArchiveTooLarge(
                 path, f"{name} is compressed suspiciously well (possible zip bomb)"
             )
         total += info.file_size
-        if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
+        if total > LIMITS.max_total_bytes:
             raise ArchiveTooLarge(
-                path, f"the archive would unpack to more than {MAX_TOTAL_UNCOMPRESSED_BYTES} bytes"
+                path, f"the archive would unpack to more than {LIMITS.max_total_bytes} bytes"
             )
     for required in (MANIFEST, STATE):
         if required not in seen:
@@ -182,7 +287,7 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """Decompress with the limit enforced on actual bytes, since headers can lie."""
-    limit = min(_member_limit(info.filename), info.file_size)
+    limit = min(LIMITS.member_limit(info.filename), info.file_size)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -192,8 +297,12 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) ->
                 if size > limit:
                     raise ArchiveTooLarge(path, f"{info.filename} unpacks to more than declared")
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _DAMAGED_ZIP as exc:
         raise ChecksumMismatch(path, info.filename) from exc
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:  # an offset in the archive points nowhere
+            raise ChecksumMismatch(path, info.filename) from exc
+        raise CampaignFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
     return b"".join(chunks)
 
 
@@ -202,16 +311,34 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) -> dict[str, Any]:
+def _load_member(path: Path, member: str, raw: bytes, max_depth: int) -> Any:
+    """A member's JSON, plain or refused (with the one line naming what is wrong)."""
     try:
-        manifest = json.loads(raw)
+        return load_plain(raw, max_depth=max_depth)
+    except NotPlainJson as exc:
+        raise NotPlainJsonMember(path, member, str(exc)) from exc
     except ValueError as exc:
-        raise InvalidManifest(path, "manifest.json is not valid JSON") from exc
+        error = InvalidManifest if member == MANIFEST else InvalidState
+        raise error(path, f"{member} is not valid JSON") from exc
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """An integer, and not a bool (``True`` is an int to Python, not to JSON)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} digits)"
+
+
+def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) -> dict[str, Any]:
+    manifest = _load_member(path, MANIFEST, raw, MANIFEST_MAX_DEPTH)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise UnsupportedFormat(path, "this is not a vtt-host campaign file")
     format_version = manifest.get("formatVersion")
-    if not isinstance(format_version, int) or format_version < 1:
-        raise UnsupportedFormat(path, f"unknown campaign file version {format_version!r}")
+    if not _whole(format_version) or not 1 <= format_version <= MAX_VERSION:
+        raise UnsupportedFormat(path, f"unknown campaign file version {format_version!r:.40}")
     if format_version > FORMAT_VERSION:
         raise UnsupportedFormat(
             path,
@@ -223,8 +350,17 @@ def _parse_manifest(path: Path, raw: bytes, current_schema_version: int | None) 
         "exportedAt": str, "members": dict,
     }  # fmt: skip
     for key, kind in expected_types.items():
-        if not isinstance(manifest.get(key), kind):
+        value = manifest.get(key)
+        if not isinstance(value, kind) or (kind is int and not _whole(value)):
             raise InvalidManifest(path, f"manifest.json lacks a valid {key!r}")
+    if not 0 <= manifest["version"] <= MAX_VERSION:
+        raise InvalidVersion(
+            path,
+            f"manifest.json says version {_shown(manifest['version'])}; a campaign's "
+            f"version is a whole number from 0 to {MAX_VERSION}",
+        )
+    if not 1 <= manifest["schemaVersion"] <= MAX_VERSION:
+        raise InvalidManifest(path, "manifest.json lacks a valid 'schemaVersion'")
     if current_schema_version is not None and manifest["schemaVersion"] > current_schema_version:
         raise SchemaTooNew(path, manifest["schemaVersion"], current_schema_version)
     return manifest
@@ -238,14 +374,16 @@ def read_manifest(path: Path, *, current_schema_version: int | None = None) -> d
     return _parse_manifest(path, raw, current_schema_version)
 
 
-def _open_archive(path: Path) -> zipfile.ZipFile:
+def _open_archive(path: Path, source: BinaryIO | Path | None = None) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        return zipfile.ZipFile(path if source is None else source)
+    except _DAMAGED_ZIP as exc:
         raise NotACampaignFile(
-            path, "this is not a campaign file (not a zip archive, or cut short)"
+            path, "this is not a campaign file (not a zip archive, damaged, or cut short)"
         ) from exc
     except OSError as exc:
+        if exc.errno == errno.EINVAL:  # an offset in the archive points nowhere
+            raise NotACampaignFile(path, "the campaign file is damaged") from exc
         raise CampaignFileError(path, f"cannot read the file: {exc.strerror or exc}") from exc
 
 
@@ -308,12 +446,17 @@ def read_campaign_file(
             if _sha256(data) != asset_name.split(".", 1)[0]:
                 raise AssetMismatch(path, member)
             assets[asset_name] = data
-    try:
-        state = json.loads(contents[STATE])
-    except ValueError as exc:
-        raise InvalidState(path, "state.json is not valid JSON") from exc
+    state = _load_member(path, STATE, contents[STATE], MAX_DOCUMENT_DEPTH)
     if not isinstance(state, dict):
         raise InvalidState(path, "state.json does not hold a campaign object")
+    version = state.get("version")
+    if version != manifest["version"] or not _whole(version):
+        shown = _shown(version) if _whole(version) else f"{version!r:.40}"
+        raise InvalidVersion(
+            path,
+            f"state.json is at version {shown} but manifest.json says "
+            f"{manifest['version']}; the file was altered",
+        )
     state = _migrate(path, state, manifest["schemaVersion"], current_schema_version, migrations)
     try:
         state = validate(state)

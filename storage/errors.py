@@ -298,6 +298,21 @@ class AssetMismatch(CampaignFileError):
         super().__init__(path, f"image {member} does not match the checksum in its name")
 
 
+class NotPlainJsonMember(CampaignFileError):
+    """A member holds JSON no client could read back: numbers beyond a double, NaN,
+    lone surrogates, duplicate keys or nesting past the limit."""
+
+    def __init__(self, path: Path | None, member: str, problem: str) -> None:
+        self.member = member
+        self.problem = problem
+        super().__init__(path, f"{member} holds values a campaign cannot: {problem}")
+
+
+class InvalidVersion(CampaignFileError):
+    """A version that is not a whole number from 0 to the largest a campaign may have,
+    or a state whose version is not the one its manifest declares."""
+
+
 # --- backups --------------------------------------------------------------------------
 
 

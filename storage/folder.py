@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ._faults import translate
+from .assets import ASSETS_DIR_NAME, sweep_temp_files
+from .backups import BACKUPS_DIR_NAME
 from .errors import DataFolderInUse, StorageError
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,15 @@ def prepare_data_dir(folder: Path, *, create_parents: bool) -> None:
         raise translate(exc, folder, writing=True) from exc
     if not folder.is_dir():
         raise StorageError(f"cannot use {folder} as the data folder: it is not a folder")
+
+
+def sweep_unfinished_writes(folder: Path) -> list[Path]:
+    """Remove the temp files killed writers left in the data folder (call with the lock)."""
+    folders = [folder, folder / ASSETS_DIR_NAME]
+    backups = folder / BACKUPS_DIR_NAME
+    if backups.is_dir():
+        folders += [child for child in backups.iterdir() if child.is_dir()]
+    return [path for each in folders for path in sweep_temp_files(each)]
 
 
 def describe_holder(raw: bytes) -> str:

@@ -21,21 +21,29 @@ an OS crash. Measured by `python -m bench.bench_storage` on the development mach
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import platformdirs
 
 from . import _queries as q
 from ._faults import translate
+from ._high_water import HighWaterMarks, high_water_path
 from ._schema import DB_FILE_NAME, Synchronous, connect, disarm_wal_guard, open_writer
-from ._worker import DbThread
+from ._worker import BatchWriter, DbThread
 from .errors import StoreClosed
 from .folder import prepare_data_dir
-from .records import CampaignInfo, JournalRecord, LoadedCampaign, encode_record
+from .records import (
+    CampaignInfo,
+    EncodedRecord,
+    JournalRecord,
+    LoadedCampaign,
+    encode_record,
+    snapshot_checksum,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,30 +52,50 @@ JOURNAL_KEEP_VERSIONS = 1000
 APP_NAME = "vtt-host"
 
 
+def _marking(marks: HighWaterMarks) -> BatchWriter:
+    """The journal's batch writer, raising the high-water marks before anyone is told."""
+
+    def write(conn: sqlite3.Connection, records: list[EncodedRecord]) -> list[BaseException | None]:
+        outcomes = q.write_appends(conn, records)
+        committed = {
+            record.campaign_id: record.version
+            for record, outcome in zip(records, outcomes, strict=True)
+            if outcome is None
+        }
+        if committed:
+            marks.advance(committed)
+        return outcomes
+
+    return write
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-async def _sha256(data: bytes | Sequence[bytes]) -> str:
+async def _snapshot_digest(
+    campaign_id: str, version: int, name: str, data: bytes | Sequence[bytes]
+) -> str:
     # hashlib releases the GIL for large inputs, so a worker thread keeps the loop free.
-    def digest() -> str:
-        hasher = hashlib.sha256()
-        for piece in [data] if isinstance(data, bytes) else data:
-            hasher.update(piece)
-        return hasher.hexdigest()
-
-    return await asyncio.to_thread(digest)
+    return await asyncio.to_thread(snapshot_checksum, campaign_id, version, name, data)
 
 
 class Store:
     """Persistent campaigns. Safe to call concurrently from tasks on one event loop."""
 
     def __init__(
-        self, db_path: Path, writer: DbThread, reader: DbThread, journal_keep_versions: int
+        self,
+        db_path: Path,
+        writer: DbThread,
+        reader: DbThread,
+        journal_keep_versions: int,
+        marks: HighWaterMarks,
     ) -> None:
         """Use `Store.open`; this only wires already-open connections together."""
         self.db_path = db_path
         self.journal_keep_versions = journal_keep_versions
+        self.high_water = marks
+        """The newest committed version of each campaign, kept outside the database."""
         self._writer = writer
         self._reader = reader
         self._closing: asyncio.Task[None] | None = None
@@ -82,12 +110,14 @@ class Store:
         synchronous: Synchronous = "FULL",
         journal_keep_versions: int = JOURNAL_KEEP_VERSIONS,
         allow_missing_wal: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> Store:
         """Open (creating or migrating) the database in `data_dir` and verify it.
 
         Raises DatabaseDamaged when the file fails its integrity check or its
         write-ahead log was lost (WriteAheadLogMissing; `allow_missing_wal` is for
         recovery, which decides what to keep), DatabaseTooNew for a newer schema.
+        `clock` (seconds) is what the writer tells a quiet table and a slow disk by.
         """
         if journal_keep_versions < 0:
             raise ValueError("journal_keep_versions must be >= 0")
@@ -102,10 +132,16 @@ class Store:
         except sqlite3.Error as exc:
             conn.close()
             raise translate(exc, db_path) from exc
-        writer = DbThread(conn, "vtt-store-writer", q.write_appends, path=db_path)
+        try:
+            marks = await asyncio.to_thread(HighWaterMarks.open, high_water_path(db_path))
+        except OSError as exc:
+            conn.close()
+            reader_conn.close()
+            raise translate(exc, high_water_path(db_path), writing=True) from exc
+        writer = DbThread(conn, "vtt-store-writer", _marking(marks), path=db_path, clock=clock)
         reader = DbThread(reader_conn, "vtt-store-reader", path=db_path)
         logger.info("opened campaign database %s (synchronous=%s)", db_path, synchronous)
-        return cls(db_path, writer, reader, journal_keep_versions)
+        return cls(db_path, writer, reader, journal_keep_versions, marks)
 
     async def close(self) -> None:
         """Finish queued writes, mark a clean shutdown and close. Idempotent."""
@@ -117,7 +153,10 @@ class Store:
         # The reader goes first: SQLite folds the WAL into the main file only when the
         # last connection closes.
         await self._reader.stop()
-        await self._writer.stop(disarm_wal_guard)
+        try:
+            await self._writer.stop(disarm_wal_guard)
+        finally:
+            await asyncio.to_thread(self.high_water.close)
         logger.info("closed campaign database %s", self.db_path)
 
     @property
@@ -145,11 +184,12 @@ class Store:
     ) -> None:
         """Add a campaign whose snapshot is at `version`; CampaignExists on duplicate id."""
         self._check_open()
-        digest = await _sha256(snapshot)
+        digest = await _snapshot_digest(campaign_id, version, name, snapshot)
         await self._writer.call(
             lambda c: q.create_campaign(c, campaign_id, name, snapshot, digest, version),
             large=True,
         )
+        await asyncio.to_thread(self.high_water.set, campaign_id, version)
 
     async def restore_campaign(
         self, campaign_id: str, name: str, snapshot: bytes, version: int
@@ -159,11 +199,12 @@ class Store:
         For restoring a backup: the old journal does not lead to the restored state.
         """
         self._check_open()
-        digest = await _sha256(snapshot)
+        digest = await _snapshot_digest(campaign_id, version, name, snapshot)
         await self._writer.call(
             lambda c: q.restore_campaign(c, campaign_id, name, snapshot, digest, version),
             large=True,
         )
+        await asyncio.to_thread(self.high_water.set, campaign_id, version)
 
     async def list_campaigns(self) -> list[CampaignInfo]:
         self._check_open()
@@ -181,6 +222,7 @@ class Store:
         """Delete the campaign with its journal and secrets; CampaignNotFound if absent."""
         self._check_open()
         await self._writer.call(lambda c: q.delete_campaign(c, campaign_id))
+        await asyncio.to_thread(self.high_water.set, campaign_id, None)
 
     # --- journal ----------------------------------------------------------------------
 
@@ -205,7 +247,12 @@ class Store:
         return self._writer.append_or_queue(encoded)
 
     async def checkpoint(
-        self, campaign_id: str, version: int, snapshot: bytes | Sequence[bytes]
+        self,
+        campaign_id: str,
+        version: int,
+        snapshot: bytes | Sequence[bytes],
+        *,
+        name: str | None = None,
     ) -> None:
         """Store `snapshot` as the state at `version` and trim the journal window.
 
@@ -214,14 +261,18 @@ class Store:
 
         `version` must lie between the current snapshot version and the latest journaled
         version. Rows with version <= version - journal_keep_versions are dropped.
+        `name` is the campaign's name at `version` (None keeps the current one).
         """
         self._check_open()
-        digest = await _sha256(snapshot)
+        named = name if name is not None else (await self.get_info(campaign_id)).name
+        digest = await _snapshot_digest(campaign_id, version, named, snapshot)
         keep = self.journal_keep_versions
         dropped = await self._writer.call(
-            lambda c: q.checkpoint(c, campaign_id, version, snapshot, digest, keep), large=True
+            lambda c: q.checkpoint(c, campaign_id, version, snapshot, digest, keep, named),
+            large=True,
         )
         logger.debug("checkpoint %s at v%d, dropped %d rows", campaign_id, version, dropped)
+        await asyncio.to_thread(self.high_water.sync)
 
     async def load(self, campaign_id: str) -> LoadedCampaign:
         """The verified snapshot plus every later record; CorruptCampaign if damaged."""
@@ -234,13 +285,21 @@ class Store:
 
         Damaged rows behind the snapshot do not hold the state; they (and the older rows)
         are dropped and the newest dropped version is returned, for the caller to report.
+        A listing name that differs from the verified snapshot's is put right.
         """
         self._check_open()
-        damaged, seen = await self._reader.call(lambda c: q.verify(c, campaign_id))
+        found = await self._reader.call(lambda c: q.verify(c, campaign_id))
+        damaged = found.damaged_old_rows_through
         if damaged is not None:
             await self._writer.call(lambda c: q.drop_journal_through(c, campaign_id, damaged))
         else:
-            self._verified[campaign_id] = seen
+            self._verified[campaign_id] = found.seen
+        name = found.listed_name_wrong
+        if name is not None:
+            logger.warning(
+                "the listed name of %s was damaged; restored from its snapshot", campaign_id
+            )
+            await self._writer.call(lambda c: q.repair_name(c, campaign_id, name))
         return damaged
 
     async def records_since(self, campaign_id: str, version: int) -> list[JournalRecord] | None:
@@ -269,6 +328,7 @@ class Store:
         """Forget versions after `version` (recovery keeps a verified journal prefix)."""
         self._check_open()
         await self._writer.call(lambda c: q.truncate_journal(c, campaign_id, version))
+        await asyncio.to_thread(self.high_water.set, campaign_id, version)
 
     async def copy_to(self, path: Path) -> None:
         """Page-by-page copy of the database (SQLite backup API), e.g. as evidence."""

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from tui.commands import TableCommands
 from tui.config import AppConfig
 from tui.messages import CampaignOpened, WorkDone, WorkFailed
+from tui.screens.claim import ClaimScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_path import FileChoice, FilePathScreen
 from tui.screens.main import MainScreen
@@ -34,6 +35,7 @@ from tui.screens.pick import PickScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
+from vtt_host.server import Claim, ClaimEvent, ClaimOutcome
 from vtt_host.serving import tune_interpreter
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class GmApp(App[None]):
         self._main = MainScreen()
         self._quitting = False
         self._status_shown_at = 0.0
+        self._claim_shown: ClaimScreen | None = None
 
     def get_default_screen(self) -> Screen[None]:
         return self._main
@@ -77,6 +80,7 @@ class GmApp(App[None]):
         self.set_interval(self.config.refresh_interval_s, self.apply_pending)
         # A proposal is what the GM is waiting for: show it now, not on the next tick.
         self.session.on_proposal = self._show_proposal_now
+        self.session.on_claim = self._on_claim
         if self.config.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in SHUTDOWN_SIGNALS:
@@ -85,6 +89,44 @@ class GmApp(App[None]):
 
     def _show_proposal_now(self) -> None:
         self.call_later(self.apply_pending)
+
+    # -- claims on known names ------------------------------------------------------
+
+    def _on_claim(self, event: ClaimEvent) -> None:
+        """A claim opened (ask the GM) or ended (take its prompt away)."""
+        if event.outcome is None:
+            self.call_later(self._show_next_claim)
+            return
+        shown = self._claim_shown
+        if shown is not None and shown.claim.id == event.claim.id:
+            if event.outcome in (ClaimOutcome.EXPIRED, ClaimOutcome.WITHDRAWN):
+                self.notify(
+                    f"{event.claim.name}'s request ended ({event.outcome.value}).",
+                    title="Join request",
+                )
+            if self.screen is shown:
+                shown.dismiss(None)
+
+    def _show_next_claim(self) -> None:
+        if self._claim_shown is not None or self._quitting:
+            return
+        waiting = self.session.pending_claims()
+        if not waiting:
+            return
+        claim = waiting[0]
+        screen = ClaimScreen(claim)
+        self._claim_shown = screen
+        self.push_screen(screen, lambda approve: self._answer_claim(claim, approve))
+
+    def _answer_claim(self, claim: Claim, approve: bool | None) -> None:
+        self._claim_shown = None
+        if approve is not None:
+            if self.session.decide_claim(claim.id, approve=approve):
+                verdict = "let in" if approve else "refused"
+                self.notify(f"{claim.name} ({claim.address}) {verdict}.", title="Join request")
+            else:
+                self.notify(f"{claim.name}'s request is no longer waiting.", severity="warning")
+        self.call_later(self._show_next_claim)
 
     def _on_signal(self) -> None:
         self.call_later(self.action_quit)
@@ -130,7 +172,10 @@ class GmApp(App[None]):
             if campaign_id is None:
                 await self.action_quit()
                 return
-        await self._open(campaign_id)
+        try:
+            await self._open(campaign_id)
+        except VttError as error:
+            self.notify(f"Could not open the campaign: {error}", severity="error", timeout=30)
         try:
             await self.session.start_host()
         except OSError as error:
@@ -154,12 +199,16 @@ class GmApp(App[None]):
             step = await self.push_screen_wait(WelcomeScreen())
             if step is FirstStep.QUIT:
                 return None
-            if step is FirstStep.DEMO:
-                return await library.create("", demo=True)
-            if step is FirstStep.CREATE:
-                new = await self.push_screen_wait(NewCampaignScreen())
-                if new is not None:
-                    return await library.create(new.name, demo=new.demo)
+            try:
+                if step is FirstStep.DEMO:
+                    return await library.create("", demo=True)
+                if step is FirstStep.CREATE:
+                    new = await self.push_screen_wait(NewCampaignScreen())
+                    if new is not None:
+                        return await library.create(new.name, demo=new.demo)
+            except VttError as error:
+                self.notify(f"Could not create the campaign: {error}", severity="error")
+                continue
             if step is FirstStep.IMPORT:
                 choice = await self.push_screen_wait(
                     FilePathScreen("Import a campaign file", importing=True)
@@ -209,7 +258,7 @@ class GmApp(App[None]):
     async def action_open_campaign(self) -> None:
         try:
             campaigns = await self.session.lib.campaigns()
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.post_message(WorkFailed(str(error)))
             return
         current = self.session.campaign.id if self.session.campaign else None
@@ -219,7 +268,11 @@ class GmApp(App[None]):
         ]
         chosen = await self.push_screen_wait(PickScreen("Open which campaign?", choices))
         if chosen is not None and chosen != current:
-            await self._open(chosen)
+            try:
+                await self._open(chosen)
+            except VttError as error:
+                self.post_message(WorkFailed(f"Could not open the campaign: {error}"))
+                return
             self.post_message(WorkDone("Campaign opened; its players can join with its code."))
 
     def action_export_campaign(self) -> None:
@@ -282,7 +335,11 @@ class GmApp(App[None]):
         if live is None:
             self.post_message(WorkFailed("Open a campaign first."))
             return
-        backups = sorted(self.session.lib.list_backups(live.id), key=lambda b: b.time)
+        try:
+            backups = sorted(self.session.lib.list_backups(live.id), key=lambda b: b.time)
+        except (VttError, OSError) as error:
+            self.post_message(WorkFailed(f"Could not list the backups: {error}"))
+            return
         choices = [
             (
                 str(index),
@@ -302,7 +359,7 @@ class GmApp(App[None]):
         if not await self.push_screen_wait(ConfirmScreen(question, yes="Restore")):
             return
         try:
-            restored = await self.session.restore(live.id, backup.time)
+            restored = await self.session.restore(live.id, backup)
         except (VttError, OSError, NoCampaign) as error:
             self.post_message(WorkFailed(f"Could not restore: {error}"))
             return
@@ -346,6 +403,7 @@ def run(
     demo: bool = False,
     *,
     announce: bool = True,
+    metrics_token: str | None = None,
 ) -> int:
     """Run the GM app until the GM quits (or SIGTERM); returns the exit status."""
     tune_interpreter()
@@ -357,6 +415,7 @@ def run(
         port=port,
         public_url=public_url,
         announce=announce,
+        metrics_token=metrics_token,
         handle_signals=True,
     )
     return asyncio.run(_run(config))

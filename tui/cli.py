@@ -19,6 +19,7 @@ def _run_app(args: argparse.Namespace) -> int:
         campaign=getattr(args, "campaign", None),
         demo=getattr(args, "demo", False),
         announce=not getattr(args, "no_announce", False),
+        metrics_token=getattr(args, "metrics_token", None),
     )
 
 

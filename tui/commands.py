@@ -44,6 +44,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("Copy join link", "Copy the link players open to join", "copy_link"),
     Command("Rotate join code", "Make a new join code; the old one stops working", "rotate_code"),
     Command("Kick player", "Disconnect the selected player and void their sessions", "kick"),
+    Command(
+        "Remove player",
+        "Forget the selected player (away only); their actors come back to you",
+        "remove_player",
+    ),
     Command("Give actor to player", "Assign an actor to the selected player", "assign_actor"),
     Command("Whisper to player", "Write a whisper to the selected player", "whisper"),
     # chat and map

@@ -22,6 +22,8 @@ class AppConfig:
     """False runs the table without a network host (previews, snapshot tests)."""
     announce: bool = True
     """Announce the campaign on the LAN with zeroconf (``vtt-host discover`` finds it)."""
+    metrics_token: str | None = None
+    """Opens /metrics and the detailed /healthz to other machines; generated when None."""
     lan_address: str | None = None
     """The address shown in the join link; found from the routing table when None."""
     # process

@@ -11,12 +11,12 @@ the library (final checkpoint and a "shutdown" backup of every open campaign).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -25,11 +25,11 @@ from tui.config import AppConfig
 from vtt_host.actions import GM_CALLER
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
-from vtt_host.library import Imported, Library
+from vtt_host.library import BackupInfo, Imported, Library
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
-from vtt_host.server import Host
+from vtt_host.server import Claim, ClaimEvent, Host
 from vtt_host.views import GM
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,11 @@ class GmSession:
         self.inbox: deque[Published] = deque()
         self.on_proposal: Callable[[], None] | None = None
         """Called when a change brings a new proposal: the GM should see it at once."""
+        self.on_claim: Callable[[ClaimEvent], None] | None = None
+        """Called when someone claims a known player's name, and when that claim ends."""
+        self._claim_campaigns: dict[str, str] = {}
+        """Waiting claim id -> the campaign it is for."""
+        self._unwatch_claims: dict[str, Callable[[], None]] = {}
         self._served: dict[str, LiveCampaign] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._bound_port: int | None = None
@@ -151,6 +156,7 @@ class GmSession:
         self._served[live.id] = live
         if self.host is not None:
             await self.host.add_campaign(live)
+            self._watch_claims()
             await self._announce()
         self._save_settings(lastCampaign=live.id)
         return live
@@ -160,12 +166,18 @@ class GmSession:
         if not self.config.serve or self.host is not None:
             return
         port = self._bound_port if self._bound_port is not None else self.config.port
-        host = Host(host=self.config.host, port=port, assets=self.lib.assets)
+        host = Host(
+            host=self.config.host,
+            port=port,
+            assets=self.lib.assets,
+            metrics_token=self.config.metrics_token,
+        )
         for live in self._served.values():
             await host.add_campaign(live)
         await host.start()
         self.host = host
         self._bound_port = host.port
+        self._watch_claims()
         await self._announce()
 
     async def _announce(self) -> None:
@@ -180,6 +192,10 @@ class GmSession:
         )
 
     async def _stop_host(self) -> None:
+        for unwatch in self._unwatch_claims.values():
+            unwatch()
+        self._unwatch_claims.clear()
+        self._claim_campaigns.clear()
         host, self.host = self.host, None
         announcer, self._announcer = self._announcer, None
         try:
@@ -208,6 +224,12 @@ class GmSession:
         if self.host is None or self.campaign is None:
             return None
         return self.host.join_code(self.campaign.id)
+
+    def metrics_access(self) -> tuple[str, str] | None:
+        """(URL on this machine, bearer token for other machines) of ``/metrics``."""
+        if self.host is None:
+            return None
+        return self.host.metrics_url, self.host.metrics_token
 
     def lan_endpoint(self) -> str | None:
         """``address:port`` players on the LAN connect to."""
@@ -238,6 +260,39 @@ class GmSession:
         if self.host is None:
             raise NoCampaign("players are not being served")
         return await self.host.kick(player_id, self.live.id)
+
+    # -- claims on known names -------------------------------------------------------
+
+    def _watch_claims(self) -> None:
+        """Hear of claims on every campaign served (each hub is watched once)."""
+        if self.host is None:
+            return
+        for hub in self.host.campaigns:
+            if hub.id not in self._unwatch_claims:
+                self._unwatch_claims[hub.id] = hub.claims.watch(
+                    functools.partial(self._on_claim_event, hub.id)
+                )
+
+    def _on_claim_event(self, campaign_id: str, event: ClaimEvent) -> None:
+        if event.outcome is None:
+            self._claim_campaigns[event.claim.id] = campaign_id
+        else:
+            self._claim_campaigns.pop(event.claim.id, None)
+        if self.on_claim is not None:
+            self.on_claim(event)
+
+    def pending_claims(self) -> list[Claim]:
+        """Claims waiting for the GM on any served campaign, oldest first."""
+        if self.host is None:
+            return []
+        return [claim for hub in self.host.campaigns for claim in hub.claims.pending]
+
+    def decide_claim(self, claim_id: str, *, approve: bool) -> bool:
+        """Let the claimant in as the player, or refuse; False if no longer waiting."""
+        campaign_id = self._claim_campaigns.get(claim_id)
+        if self.host is None or campaign_id is None:
+            return False
+        return self.host.hub(campaign_id).decide_claim(claim_id, approve)
 
     # -- changing the campaign -------------------------------------------------------
 
@@ -280,9 +335,9 @@ class GmSession:
             lambda: self.lib.import_file(path, replace=replace), replace_ok=replace
         )
 
-    async def restore(self, campaign_id: str, at: datetime | None) -> Imported:
+    async def restore(self, campaign_id: str, backup: BackupInfo) -> Imported:
         """Restore a backup over a campaign; players reconnect and resync by themselves."""
-        return await self._offline_if_served(lambda: self.lib.restore(campaign_id, at))
+        return await self._offline_if_served(lambda: self.lib.restore(campaign_id, backup=backup))
 
     async def _offline_if_served(
         self, work: Callable[[], Awaitable[T]], *, replace_ok: bool = True

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,11 +22,21 @@ from vtt_host.discovery import browse
 from vtt_host.errors import VttError
 from vtt_host.library import Library
 from vtt_host.schema import json_schema
+from vtt_host.server import valid_metrics_token
 from vtt_host.serving import ServeOptions, ServingSession, tune_interpreter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+METRICS_TOKEN_ENV = "VTT_METRICS_TOKEN"
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
+
+
+def _metrics_token(text: str) -> str:
+    if not valid_metrics_token(text):
+        raise argparse.ArgumentTypeError(
+            "a metrics token is 16 to 256 letters, digits or ._~+/- (then = signs)"
+        )
+    return text
 
 
 def _common(defaults: bool) -> argparse.ArgumentParser:
@@ -66,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     network.add_argument(
         "--no-announce", action="store_true", help="do not announce the game on the LAN"
+    )
+    network.add_argument(
+        "--metrics-token",
+        type=_metrics_token,
+        default=os.environ.get(METRICS_TOKEN_ENV),
+        help=(
+            "bearer token that opens /metrics and the detailed /healthz to other machines "
+            f"(default: ${METRICS_TOKEN_ENV}, else a new one each start, shown at start)"
+        ),
     )
 
     parser = argparse.ArgumentParser(
@@ -194,6 +214,14 @@ async def _restore(args: argparse.Namespace) -> int:
     async def work(library: Library) -> int:
         restored = await library.restore(args.campaign, at)
         print(f"{restored.campaign_id}\tv{restored.version}")
+        assert restored.source is not None
+        print(f"restored {restored.name} from backup {restored.source}", file=sys.stderr)
+        if restored.kept_as is not None:
+            print(
+                f"the state it replaced is backed up as {restored.kept_as} "
+                f"('vtt-host import {restored.kept_as} --replace' brings it back)",
+                file=sys.stderr,
+            )
         return EXIT_OK
 
     return await _with_library(args, work)
@@ -217,6 +245,7 @@ def _serve_options(args: argparse.Namespace) -> ServeOptions:
         demo=args.demo,
         announce=not args.no_announce,
         purpose=f"vtt-host {args.command or 'run'}",
+        metrics_token=args.metrics_token,
     )
 
 
@@ -245,6 +274,8 @@ async def _serve(args: argparse.Namespace) -> int:
                 f"Serving {session.campaign.name!r}\n"
                 f"  players join at: {session.join_link}\n"
                 f"  join code:       {session.join_code}\n"
+                f"  metrics:         {session.host.metrics_url}"
+                f" (elsewhere: Authorization: Bearer {session.host.metrics_token})\n"
                 f"  {session.announcer.status}\n"
                 "Press Ctrl+C to stop (the campaign is saved and backed up).",
                 flush=True,

@@ -37,6 +37,9 @@ FINAL_CLOSE_CODES = frozenset({4001, 4002, 4003, 4004})
 RESUME_DELAYS_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 RESUME_ATTEMPTS = 30
 KEPT_FRAMES = 1000
+WELCOME_TIMEOUT_S = 60.0
+"""How long a hello may wait for its welcome: past the failed-attempt limits the host
+checks a join code only at its turn (PROTOCOL.md, up to 10 s each, one at a time)."""
 Frame = dict[str, Any]
 
 
@@ -84,19 +87,29 @@ class Client:
         code: str | None = None,
         gm_token: str | None = None,
         campaign: str | None = None,
+        recovery: str | None = None,
         auto_resume: bool = True,
         open_timeout_s: float = 10.0,
+        welcome_timeout_s: float = WELCOME_TIMEOUT_S,
+        claim_timeout_s: float = 180.0,
     ) -> None:
         self.url = url
         self._credential: Frame = {"protocol": PROTOCOL_VERSION}
         if code is not None:
             self._credential.update(name=name, code=code)
+        if recovery is not None:
+            self._credential["recovery"] = recovery
         if gm_token is not None:
             self._credential["gmToken"] = gm_token
         if campaign is not None:
             self._credential["campaign"] = campaign
         self.auto_resume = auto_resume
         self.open_timeout_s = open_timeout_s
+        self.welcome_timeout_s = welcome_timeout_s
+        self.claim_timeout_s = claim_timeout_s
+        """How long to wait for the GM after ``claim_pending`` (the host decides sooner)."""
+        self.claim_pending = False
+        """The host asked the GM whether this is the player named (a known name)."""
         self.welcome: Frame = {}
         self.view: Frame = {}
         self.version = -1
@@ -134,6 +147,12 @@ class Client:
         return str(self.welcome["campaign"])
 
     @property
+    def recovery_code(self) -> str | None:
+        """Given once, in the welcome of a player's first registration."""
+        code = self.welcome.get("recoveryCode")
+        return None if code is None else str(code)
+
+    @property
     def ws(self) -> ClientConnection:
         if self._ws is None:
             raise ClientError("not connected")
@@ -150,8 +169,13 @@ class Client:
         ws = await connect(self.url, max_size=MAX_FRAME_BYTES, open_timeout=self.open_timeout_s)
         try:
             await ws.send(json.dumps(hello))
-            async with asyncio.timeout(self.open_timeout_s):
+            async with asyncio.timeout(self.welcome_timeout_s):
                 welcome = parse_large(await ws.recv())
+            if welcome.get("type") == "claim_pending":
+                self.claim_pending = True
+                await self._notify()
+                async with asyncio.timeout(self.claim_timeout_s):
+                    welcome = parse_large(await ws.recv())
         except ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd else None
             reason = closed.rcvd.reason if closed.rcvd else "connection closed"
@@ -324,6 +348,10 @@ class Client:
     async def kick(self, player_id: str) -> Frame:
         """GM only: close a player's connections and void their sessions."""
         return await self.request({"type": "kick", "playerId": player_id})
+
+    async def decide_claim(self, claim_id: str, *, approve: bool) -> Frame:
+        """GM only: let a claimant in as the player they named, or refuse them."""
+        return await self.request({"type": "decide_claim", "claimId": claim_id, "approve": approve})
 
     # -- waiting ---------------------------------------------------------------------
 

@@ -7,7 +7,11 @@ translated into these at the boundary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+from storage import StorageError
 
 
 class VttError(Exception):
@@ -68,3 +72,31 @@ class PatchError(Invalid):
     def __init__(self, message: str, *, index: int | None = None) -> None:
         super().__init__(message if index is None else f"op {index}: {message}")
         self.index = index
+
+
+class StorageFailed(VttError):
+    """The disk or a file refused what was asked (a storage error, translated where the
+    host meets persistence, so that callers catch one tree: VttError)."""
+
+    def __init__(self, cause: StorageError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def storage_errors_translated(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Raise StorageFailed (a VttError) for any StorageError the wrapped call raises."""
+
+    @functools.wraps(method)
+    async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except StorageError as error:
+            raise StorageFailed(error) from error
+
+    return translated

@@ -9,23 +9,26 @@ journal into a LiveCampaign.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storage import CampaignInfo, Store, default_data_dir
+from storage import MAX_VERSION, CampaignInfo, StorageError, Store, default_data_dir, dump_plain
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
 from storage.campaign_file import read_campaign_file, write_campaign_file
-from storage.folder import FolderLock, prepare_data_dir
+from storage.folder import FolderLock, prepare_data_dir, sweep_unfinished_writes
 from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
-from vtt_host.errors import VttError
+from vtt_host.errors import StorageFailed, VttError, storage_errors_translated
 from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign, asset_files
 from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
 from vtt_host.patching import apply_ops_unchecked
@@ -44,6 +47,15 @@ class Imported:
     name: str
     version: int
     replaced: bool
+    source: Path | None = None
+    """The backup a restore used."""
+    kept_as: Path | None = None
+    """Where the replaced state was backed up first (a safety copy)."""
+
+
+SAFETY_COPY_REASONS = frozenset({"before-import", "before-restore"})
+"""Backups made just before a campaign is replaced: a later restore that names no time
+never picks one, or running ``restore`` twice would bring back what the first undid."""
 
 
 def read_state_file(path: Path) -> tuple[bytes, str, str, int]:
@@ -52,7 +64,7 @@ def read_state_file(path: Path) -> tuple[bytes, str, str, int]:
         path, current_schema_version=SCHEMA_VERSION, migrations=MIGRATIONS, validate=validate_state
     )
     state = campaign.state
-    return json.dumps(state).encode(), state["id"], state["campaign"]["name"], state["version"]
+    return dump_plain(state).encode(), state["id"], state["campaign"]["name"], state["version"]
 
 
 class Library:
@@ -75,6 +87,8 @@ class Library:
         self._live: dict[str, LiveCampaign] = {}
         self._opening = asyncio.Lock()
         self._lock: FolderLock | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        """When open campaigns' checkpoints and backups fall due (seconds)."""
 
     @classmethod
     async def open(
@@ -96,6 +110,7 @@ class Library:
         await asyncio.to_thread(prepare_data_dir, directory, create_parents=data_dir is None)
         lock = await asyncio.to_thread(FolderLock.acquire, directory, purpose)
         try:
+            await asyncio.to_thread(sweep_unfinished_writes, directory)
             backups = BackupSet.from_policy(directory, backup_policy)
             store, reports = await open_store_with_recovery(
                 directory,
@@ -128,9 +143,11 @@ class Library:
 
     # -- finding ---------------------------------------------------------------------
 
+    @storage_errors_translated
     async def campaigns(self) -> list[CampaignInfo]:
         return await self.store.list_campaigns()
 
+    @storage_errors_translated
     async def find(self, name_or_id: str) -> CampaignInfo | None:
         """A campaign by exact id, else by name (case-insensitive)."""
         campaigns = await self.campaigns()
@@ -142,6 +159,7 @@ class Library:
             raise LibraryError(f"several campaigns are named {name_or_id!r}; use the id")
         return matches[0] if matches else None
 
+    @storage_errors_translated
     async def require(self, name_or_id: str) -> CampaignInfo:
         info = await self.find(name_or_id)
         if info is None:
@@ -152,6 +170,7 @@ class Library:
 
     # -- creating and opening --------------------------------------------------------
 
+    @storage_errors_translated
     async def create(self, name: str, *, demo: bool = False) -> str:
         campaign_id = new_id("c")
         state = (
@@ -162,11 +181,12 @@ class Library:
         if demo and name:
             state["campaign"]["name"] = name
         await self.store.create_campaign(
-            campaign_id, state["campaign"]["name"], json.dumps(state).encode(), state["version"]
+            campaign_id, state["campaign"]["name"], dump_plain(state).encode(), state["version"]
         )
         logger.info("created campaign %s", campaign_id)
         return campaign_id
 
+    @storage_errors_translated
     async def open_campaign(self, campaign_id: str) -> LiveCampaign:
         """The live campaign (loaded once; later calls return the same object)."""
         async with self._opening:
@@ -199,6 +219,7 @@ class Library:
             checkpoint_version=loaded.snapshot_version,
             history=loaded.records,
             backup_policy=self._policy,
+            clock=self.clock,
         )
         logger.info(
             "opened %s at version %d (%d journal rows replayed)",
@@ -208,6 +229,7 @@ class Library:
         )
         return live
 
+    @storage_errors_translated
     async def close_campaign(self, campaign_id: str) -> None:
         live = self._live.pop(campaign_id, None)
         if live is not None:
@@ -235,6 +257,7 @@ class Library:
 
     # -- files -----------------------------------------------------------------------
 
+    @storage_errors_translated
     async def export(self, name_or_id: str, path: Path) -> Path:
         info = await self.require(name_or_id)
         blob = await self._state_bytes(info.id)
@@ -251,6 +274,7 @@ class Library:
         )
         return path
 
+    @storage_errors_translated
     async def import_file(self, path: Path, *, replace: bool = False) -> Imported:
         """Import a campaign file; an existing id needs ``replace`` or becomes a copy."""
         campaign = await asyncio.to_thread(
@@ -264,37 +288,52 @@ class Library:
             self.assets.put(data, member.rsplit(".", 1)[1])
         return await self.add_state(campaign.state, replace=replace)
 
-    async def add_state(self, state: dict[str, Any], *, replace: bool = False) -> Imported:
-        """Store a validated document as a campaign (import, legacy import)."""
+    @storage_errors_translated
+    async def add_state(
+        self, state: dict[str, Any], *, replace: bool = False, reason: str = "before-import"
+    ) -> Imported:
+        """Store a validated document as a campaign (import, legacy import, restore).
+
+        Replacing backs the current state up first (``reason`` names that safety copy).
+        """
         existing = await self.find_id(state["id"])
         if existing is not None and replace:
+            if existing.version >= MAX_VERSION:
+                raise LibraryError(f"campaign {existing.id} has no versions left to replace it")
             await self.close_campaign(existing.id)
-            await self._backup_bytes(
-                await self._state_bytes(existing.id), existing.id, "before-import"
+            kept = await self._backup_bytes(
+                await self._state_bytes(existing.id), existing.id, reason
             )
             # Versions only move forward, so clients that knew the old one resync.
             state["version"] = max(state["version"], existing.version + 1)
-            blob = json.dumps(state).encode()
+            blob = dump_plain(state).encode()
             await self.store.restore_campaign(
                 state["id"], state["campaign"]["name"], blob, state["version"]
             )
-            return Imported(state["id"], state["campaign"]["name"], state["version"], True)
+            return Imported(
+                state["id"], state["campaign"]["name"], state["version"], True, kept_as=kept.path
+            )
         if existing is not None:
             state["id"] = new_id("c")
-        blob = json.dumps(state).encode()
+        blob = dump_plain(state).encode()
         await self.store.create_campaign(
             state["id"], state["campaign"]["name"], blob, state["version"]
         )
         return Imported(state["id"], state["campaign"]["name"], state["version"], False)
 
+    @storage_errors_translated
     async def find_id(self, campaign_id: str) -> CampaignInfo | None:
         return next((info for info in await self.campaigns() if info.id == campaign_id), None)
 
     # -- backups ---------------------------------------------------------------------
 
     def list_backups(self, campaign_id: str | None = None) -> list[BackupInfo]:
-        return self.backups.list(campaign_id)
+        try:
+            return self.backups.list(campaign_id)
+        except StorageError as error:
+            raise StorageFailed(error) from error
 
+    @storage_errors_translated
     async def backup_now(self, name_or_id: str, reason: str = "manual") -> BackupInfo:
         info = await self.require(name_or_id)
         live = self._live.get(info.id)
@@ -302,11 +341,35 @@ class Library:
             return await live.backup(reason)
         return await self._backup_bytes(await self._state_bytes(info.id), info.id, reason)
 
-    async def restore(self, name_or_id: str, at: datetime | None = None) -> Imported:
-        """Restore the newest backup at or before ``at``; the current state is backed up first."""
+    @storage_errors_translated
+    async def restore(
+        self, name_or_id: str, at: datetime | None = None, *, backup: BackupInfo | None = None
+    ) -> Imported:
+        """Restore ``backup``, else the newest backup at or before ``at``.
+
+        The current state is backed up first. Without ``at`` the safety copies made by
+        earlier restores and imports are passed over (see SAFETY_COPY_REASONS); the
+        returned ``source`` says which backup was used.
+        """
         info = await self.require(name_or_id)
-        chosen = self.backups.pick(info.id, at)
+        if backup is not None and backup.campaign_id != info.id:
+            raise LibraryError(f"backup {backup.path.name} is not one of {info.name}'s")
+        chosen = backup or self.backups.pick(
+            info.id, at, skip_reasons=SAFETY_COPY_REASONS if at is None else frozenset()
+        )
         blob, _, _, _ = await asyncio.to_thread(read_state_file, chosen.path)
         state = json.loads(blob)
         state["id"] = info.id
-        return await self.add_state(state, replace=True)
+        restored = await self.add_state(state, replace=True, reason="before-restore")
+        return dataclasses.replace(restored, source=chosen.path)
+
+
+__all__ = [
+    "SAFETY_COPY_REASONS",
+    "BackupInfo",
+    "Imported",
+    "Library",
+    "LibraryError",
+    "StorageFailed",
+    "read_state_file",
+]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from storage import JournalRecord, Store, StoreClosed
 from storage.assets import AssetStore
 from storage.backups import BackupInfo, BackupPolicy, BackupSet
+from vtt_host.errors import storage_errors_translated
 from vtt_host.manager import Listener, StateManager
 from vtt_host.schema import SCHEMA_VERSION
 from vtt_host.snapshots import SnapshotEncoder
@@ -76,7 +77,9 @@ class LiveCampaign:
         checkpoint_version: int,
         history: Iterable[JournalRecord] = (),
         backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` (seconds) decides when checkpoints and backups fall due."""
         self._store = store
         self._backups = backups
         self._assets = assets
@@ -92,8 +95,10 @@ class LiveCampaign:
         self._last_backup_at: float | None = newest.time.timestamp() if newest else None
         self._last_backup_version: int | None = newest.version if newest else None
         self._wake = asyncio.Event()
-        self._last_change_monotonic = time.monotonic()
-        self._last_checkpoint_monotonic = time.monotonic()
+        self._clock = clock
+        self._last_change_monotonic = clock()
+        self._last_checkpoint_monotonic = clock()
+        self._next_backup_monotonic = clock() + backup_policy.interval_s
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -131,10 +136,11 @@ class LiveCampaign:
             return
         self._durable_version = record.version
         self._last_durable_at = time.time()
-        self._last_change_monotonic = time.monotonic()
+        self._last_change_monotonic = self._clock()
         if record.version - self._checkpoint_version >= CHECKPOINT_EVERY_OPS:
             self._wake.set()
 
+    @storage_errors_translated
     async def records_since(self, version: int) -> list[JournalRecord] | None:
         """Unfiltered changes after ``version`` (memory first, then the journal)."""
         in_memory = self.manager.history_since(version)
@@ -142,11 +148,16 @@ class LiveCampaign:
             return in_memory
         return await self._store.records_since(self.id, version)
 
+    @storage_errors_translated
     async def get_secrets(self) -> dict[str, str]:
         return await self._store.get_secrets(self.id)
 
+    @storage_errors_translated
     async def set_secret(self, key: str, value: str) -> None:
         await self._store.set_secret(self.id, key, value)
+
+    async def delete_secret(self, key: str) -> None:
+        await self._store.delete_secret(self.id, key)
 
     async def attach_view(
         self, audience: Audience, listener: Listener
@@ -178,9 +189,9 @@ class LiveCampaign:
         if self.manager.version == self._checkpoint_version:
             return self._checkpoint_version
         version, pieces = await self.snapshot_pieces()
-        await self._store.checkpoint(self.id, version, pieces)
+        await self._store.checkpoint(self.id, version, pieces, name=self.name)
         self._checkpoint_version = version
-        self._last_checkpoint_monotonic = time.monotonic()
+        self._last_checkpoint_monotonic = self._clock()
         logger.info("checkpoint of %s at version %d", self.id, version)
         return version
 
@@ -200,30 +211,40 @@ class LiveCampaign:
         behind = self.manager.version - self._checkpoint_version
         if behind == 0:
             return False
-        now = time.monotonic()
+        now = self._clock()
         return (
             behind >= CHECKPOINT_EVERY_OPS
             or now - self._last_change_monotonic >= CHECKPOINT_WHEN_QUIET_S
             or now - self._last_checkpoint_monotonic >= CHECKPOINT_AT_LEAST_EVERY_S
         )
 
+    async def maintain(self) -> None:
+        """Write the checkpoint and the backup that are due now (by the campaign's clock).
+
+        The background task calls this every ``MAINTENANCE_TICK_S`` and when woken.
+        """
+        if self._checkpoint_due():
+            await self.checkpoint()
+        if self._clock() >= self._next_backup_monotonic and self._changed_since_backup():
+            await self.backup("periodic")
+            self._next_backup_monotonic = self._clock() + self._policy.interval_s
+
     async def _maintain(self) -> None:
-        next_backup = time.monotonic() + self._policy.interval_s
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), MAINTENANCE_TICK_S)
             self._wake.clear()
             try:
-                if self._checkpoint_due():
-                    await self.checkpoint()
-                if time.monotonic() >= next_backup and self._changed_since_backup():
-                    await self.backup("periodic")
-                    next_backup = time.monotonic() + self._policy.interval_s
+                await self.maintain()
             except StoreClosed:
                 logger.info("the database of %s is closed; maintenance stops", self.id)
                 return
             except Exception:
                 logger.exception("checkpoint or backup of %s failed; will retry", self.id)
+
+    def wake(self) -> None:
+        """Run maintenance now rather than at the next tick."""
+        self._wake.set()
 
     def _changed_since_backup(self) -> bool:
         return self._last_backup_version != self.manager.version

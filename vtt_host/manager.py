@@ -22,7 +22,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import JournalRecord, StorageError
+from storage import (
+    MAX_DOCUMENT_DEPTH,
+    MAX_VERSION,
+    JournalRecord,
+    NotPlainJson,
+    StorageError,
+    check_plain,
+)
 from vtt_host.actions import (
     APPROVABLE_KINDS,
     SYSTEM_CALLER,
@@ -36,7 +43,7 @@ from vtt_host.actions import (
     parse_action,
 )
 from vtt_host.actions._common import display_name, op
-from vtt_host.actions.models import Join, Leave, Undo
+from vtt_host.actions.models import ForgetPlayers, Join, Leave, Undo
 from vtt_host.actions.table import chat_message_ops
 from vtt_host.conflicts import overlapping, written_paths
 from vtt_host.errors import (
@@ -48,7 +55,7 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
-from vtt_host.patching import Op, apply_patch, check_op, restore
+from vtt_host.patching import Op, apply_patch, normalize_ops, restore
 from vtt_host.proposals import check_against_view, try_ops
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import FULL, Scope, check_ops_writable, check_scopes, scopes_written
@@ -235,6 +242,11 @@ class StateManager:
 
         return unsubscribe
 
+    @property
+    def listener_count(self) -> int:
+        """Subscriptions every change is published (and filtered) for."""
+        return len(self._listeners)
+
     def _refresh_player_ids(self) -> None:
         self._player_ids = frozenset(
             audience.player_id for audience, _ in self._listeners.values() if not audience.is_gm
@@ -243,8 +255,12 @@ class StateManager:
     # -- changing --------------------------------------------------------------------
 
     async def submit(self, action: Action | Mapping[str, Any], caller: Caller) -> Outcome:
-        """Apply (or queue for approval) one action; raise an ActionError if refused."""
-        parsed = action if not isinstance(action, Mapping) else parse_action(dict(action))
+        """Apply (or queue for approval) one action; raise an ActionError if refused.
+
+        ``action`` is a parsed model, or a dict that must also be plain JSON (see
+        ``_parsed``); anything else is refused as Invalid.
+        """
+        parsed = _parsed(action)
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             if isinstance(parsed, Undo):
@@ -286,6 +302,19 @@ class StateManager:
                 return None
             return await self._commit(compiled, player_id, ctx, {"kind": "leave"})
 
+    async def forget_players(self, player_ids: list[str]) -> int | None:
+        """Remove registrations in one change; None if none of them is registered."""
+        async with self._lock:
+            ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
+            action = ForgetPlayers.model_validate(
+                {"kind": "forget_players", "playerIds": player_ids}
+            )
+            try:
+                compiled = compile_action(self._state, action, SYSTEM_CALLER, ctx)
+            except Invalid:
+                return None
+            return await self._commit(compiled, SYSTEM_CALLER.player_id, ctx, {"kind": "forget"})
+
     async def decide(
         self,
         caller: Caller,
@@ -303,6 +332,8 @@ class StateManager:
         """
         if not caller.is_gm:
             raise Forbidden("only the GM decides on proposals")
+        # The reason reaches the proposer as it is (a ``decided`` frame); see ``_parsed``.
+        _require_plain({"changes": changes, "reason": reason}, "the decision")
         async with self._lock:
             ctx = Context(now_ms=self._clock(), rng=self._rng, make_id=self._make_id)
             queue = self._state["currentSession"]["pendingActions"]
@@ -322,9 +353,8 @@ class StateManager:
                 )
                 await self._tell_proposer(ctx, pending, approved=False, reason=reason)
                 return Applied(version)
-            ops = list(pending["changes"] if changes is None else changes)
-            for change in ops:
-                check_op(change)
+            # Members an op does not define are ignored (RFC 6902): gone before any check.
+            ops = normalize_ops(pending["changes"] if changes is None else changes)
             check_ops_writable(ops)
             self._check_fresh(expected_version, written_paths(ops))
             compiled = Compiled(
@@ -394,17 +424,18 @@ class StateManager:
         waiting = sum(1 for pending in queue if pending["playerId"] == caller.player_id)
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
+        changes = normalize_ops(compiled.ops)
         if kind == "propose":  # the player's own ops: tried on what they can see
-            check_against_view(self._trial_view(caller.audience), compiled.ops)
+            check_against_view(self._trial_view(caller.audience), changes)
         else:  # ops the host compiled for an action that needs approval
-            self._dry_run(compiled.ops)
+            self._dry_run(changes)
         action_id = ctx.make_id("act")
         pending = {
             "id": action_id,
             "playerId": caller.player_id,
             "kind": kind,
             "summary": compiled.description,
-            "changes": compiled.ops,
+            "changes": changes,
             "createdAt": ctx.now_ms,
             "version": self.version,
         }
@@ -460,6 +491,11 @@ class StateManager:
     ) -> int:
         """Apply, validate, journal and publish one change; all or nothing."""
         state = self._state
+        version = self.version + 1
+        if version > MAX_VERSION:
+            raise Invalid("the campaign has reached the largest version a campaign can have")
+        # What is journaled and broadcast is exactly what is applied: each op's own members.
+        ops = normalize_ops(compiled.ops)
         filters = AudienceFilters(state, self._player_ids)
         scopes: dict[Scope, None] = {}
         mentions = compiled.mentions
@@ -473,10 +509,9 @@ class StateManager:
             return filters.around(change)
 
         try:
-            inverse = apply_patch(state, compiled.ops, around_op=around)
+            inverse = apply_patch(state, ops, around_op=around)
         except PatchError as error:
             raise Invalid(error.message) from None
-        version = self.version + 1
         entry = {
             "version": version,
             "by": by,
@@ -499,7 +534,7 @@ class StateManager:
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
         record = JournalRecord(
-            version, compiled.ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
+            version, ops + log_ops, inverse, by, compiled.description, ctx.now_ms, meta
         )
         # An append committed on the spot comes back done: this await does not yield.
         failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))
@@ -565,6 +600,27 @@ def _unsaved_reason(error: BaseException) -> str:
     if isinstance(error, StorageError):
         return f"the change was not saved: {error}"
     return "the change could not be saved; try again"
+
+
+def _parsed(action: object) -> Action:
+    """The action as a model; Invalid for anything else.
+
+    A model passes as it is: the connection parses its frames' actions, and the frame
+    decoder has already refused what is not plain JSON. A dict from the process (the GM
+    app) has met no decoder, so it is checked here: pydantic would carry a lone surrogate
+    or NaN into a handler, and encoding it there fails with no refusal to show for it.
+    """
+    if isinstance(action, Mapping):
+        _require_plain(action, "the action")
+        action = dict(action)
+    return parse_action(action)
+
+
+def _require_plain(value: object, what: str) -> None:
+    try:
+        check_plain(value, max_depth=MAX_DOCUMENT_DEPTH)
+    except NotPlainJson as error:
+        raise Invalid(f"{what} is not valid: {error}") from None
 
 
 _QUEUE_PATH = "/currentSession/pendingActions/"

@@ -4,16 +4,22 @@ jsonpatch (which clients use) applies a patch but cannot tell what it overwrote.
 host needs exactly that: the inverse ops roll back a change that fails halfway, serve
 GM undo, and let per-recipient filters look at the document between two ops. The
 property tests check that this applier and jsonpatch agree on every document.
+
+Every value an op writes is checked to be plain JSON on its way in (finite numbers,
+valid Unicode, the document no deeper than ``MAX_DOCUMENT_DEPTH``), whoever built the
+op: what is in a document can always be journaled, sent and read back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from jsonpointer import escape, unescape
 
+from storage import MAX_DOCUMENT_DEPTH, NotPlainJson, check_plain, clone_plain, depth_within
 from vtt_host.errors import PatchError
 
 PATH_CACHE_SIZE = 8192
@@ -22,7 +28,16 @@ PATH_CACHE_SIZE = 8192
 Op = dict[str, Any]
 Tokens = tuple[str, ...]
 
-OP_NAMES = frozenset({"add", "remove", "replace", "move", "copy", "test"})
+OP_MEMBERS: dict[str, tuple[str, ...]] = {
+    "add": ("op", "path", "value"),
+    "remove": ("op", "path"),
+    "replace": ("op", "path", "value"),
+    "move": ("op", "path", "from"),
+    "copy": ("op", "path", "from"),
+    "test": ("op", "path", "value"),
+}
+"""The members RFC 6902 defines for each op; any other member is ignored."""
+_BAD_ESCAPE = re.compile("~(?![01])")
 
 
 def parse_path(path: object) -> Tokens:
@@ -37,9 +52,20 @@ def _parse_path(path: str) -> Tokens:
     if path == "":
         raise PatchError("an op cannot target the whole document")
     if not path.startswith("/"):
-        raise PatchError(f"path {path!r} must start with '/'")
-    tokens = path[1:].split("/")
-    return tuple(unescape(token) for token in tokens) if "~" in path else tuple(tokens)
+        raise PatchError(f"path {path[:80]!r} must start with '/'")
+    try:
+        check_plain(path, max_depth=0)
+    except NotPlainJson as error:
+        raise PatchError(f"a path is not valid: {error}") from None
+    if "~" in path:
+        if _BAD_ESCAPE.search(path):
+            raise PatchError(f"path {path[:80]!r}: '~' must be followed by 0 or 1 (RFC 6901)")
+        tokens = tuple(unescape(token) for token in path[1:].split("/"))
+    else:
+        tokens = tuple(path[1:].split("/"))
+    if len(tokens) >= MAX_DOCUMENT_DEPTH:
+        raise PatchError(f"a path may be at most {MAX_DOCUMENT_DEPTH - 1} levels deep")
+    return tokens
 
 
 def join_path(tokens: Sequence[str]) -> str:
@@ -53,7 +79,7 @@ def _join_path(tokens: Tokens) -> str:
 
 
 def clone_json(value: Any) -> Any:
-    """Copy a JSON value so the document never shares objects with an op."""
+    """Copy a JSON value of the document (views keep copies of what they compare)."""
     if isinstance(value, dict):
         return {key: clone_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -108,6 +134,16 @@ def _parent(doc: Any, tokens: Tokens) -> Any:
     return parent
 
 
+def _admit(value: Any, tokens: Tokens) -> Any:
+    """A copy of ``value`` to write at ``tokens``, so the document never shares objects
+    with an op; PatchError unless it is plain JSON that keeps the document within
+    ``MAX_DOCUMENT_DEPTH``."""
+    try:
+        return clone_plain(value, max_depth=MAX_DOCUMENT_DEPTH - len(tokens))
+    except NotPlainJson as error:
+        raise PatchError(f"the value for {join_path(tokens)} is not valid: {error}") from None
+
+
 def _add(doc: Any, tokens: Tokens, value: Any) -> list[Op]:
     parent, key = _parent(doc, tokens), tokens[-1]
     if isinstance(parent, dict):
@@ -148,46 +184,59 @@ def _replace(doc: Any, tokens: Tokens, value: Any) -> list[Op]:
 
 
 def check_op(op: object) -> Op:
-    """Check an op's shape (not whether it applies); return it typed."""
-    if not isinstance(op, dict) or op.get("op") not in OP_NAMES:
-        raise PatchError(f"not a JSON Patch operation: {op!r:.80}")
-    name = op["op"]
-    allowed = {"op", "path"} | (
-        {"value"}
-        if name in ("add", "replace", "test")
-        else {"from"}
-        if name in ("move", "copy")
-        else set()
-    )
-    unknown = set(op) - allowed
-    if unknown:
-        raise PatchError(f"{name} op has unexpected fields {sorted(unknown)}")
-    if name in ("add", "replace", "test") and "value" not in op:
+    """Check an op's shape (not whether it applies); return it with only its own members.
+
+    RFC 6902 section 4: members an op does not define are ignored. Dropping them here
+    keeps them out of what is applied, journaled, broadcast and stored in proposals. An
+    op that has nothing extra is returned as it is (no copy on the hot path).
+    """
+    if not isinstance(op, dict):
+        raise PatchError("a JSON Patch operation is an object")
+    name = op.get("op")
+    members = OP_MEMBERS.get(name) if isinstance(name, str) else None
+    if members is None:
+        raise PatchError(f"'op' must be one of {', '.join(OP_MEMBERS)}")
+    if not isinstance(op.get("path"), str):
+        raise PatchError(f"{name} op needs a 'path' string")
+    if members[-1] == "value" and "value" not in op:
         raise PatchError(f"{name} op needs a value")
-    if name in ("move", "copy") and not isinstance(op.get("from"), str):
-        raise PatchError(f"{name} op needs a 'from' path")
-    return op
+    if members[-1] == "from" and not isinstance(op.get("from"), str):
+        raise PatchError(f"{name} op needs a 'from' path string")
+    if len(op) == len(members):
+        return op
+    return {member: op[member] for member in members}
+
+
+def normalize_ops(ops: Sequence[object]) -> list[Op]:
+    """Every op checked and reduced to its own members (see :func:`check_op`)."""
+    return [check_op(op) for op in ops]
 
 
 def apply_op(doc: Any, op: Op) -> list[Op]:
-    """Apply one op in place; return the ops that undo it, in the order to apply them."""
-    return _apply(doc, op, clone_json)
+    """Apply one op in place; return the ops that undo it, in the order to apply them.
+
+    PatchError if it does not apply or writes a value that is not plain JSON.
+    """
+    return _apply(doc, op, _admit)
 
 
-def _same(value: Any) -> Any:
+def _copy_trusted(value: Any, _: Tokens) -> Any:
+    return clone_json(value)
+
+
+def _same(value: Any, _: Tokens) -> Any:
     return value
 
 
-def _apply(doc: Any, op: Op, admit: Callable[[Any], Any]) -> list[Op]:
-    """``admit`` turns an op's value into what the document holds (a copy, or itself)."""
+def _apply(doc: Any, op: Op, admit: Callable[[Any, Tokens], Any]) -> list[Op]:
     name = op["op"]
     tokens = parse_path(op["path"])
     if name == "add":
-        return _add(doc, tokens, admit(op["value"]))
+        return _add(doc, tokens, admit(op["value"], tokens))
     if name == "remove":
         return _remove(doc, tokens)[1]
     if name == "replace":
-        return _replace(doc, tokens, admit(op["value"]))
+        return _replace(doc, tokens, admit(op["value"], tokens))
     if name == "test":
         if not json_equal(resolve(doc, tokens), op["value"]):
             raise PatchError(f"test failed at {op['path']}")
@@ -199,6 +248,10 @@ def _apply(doc: Any, op: Op, admit: Callable[[Any], Any]) -> list[Op]:
             return []
         if tokens[: len(source)] == source:
             raise PatchError("cannot move a value into itself")
+        if len(tokens) > len(source) and not depth_within(
+            resolve(doc, source), MAX_DOCUMENT_DEPTH - len(tokens)
+        ):
+            raise PatchError(f"the document may nest at most {MAX_DOCUMENT_DEPTH} levels deep")
         value, undo_remove = _remove(doc, source)
         try:
             undo_add = _add(doc, tokens, value)
@@ -206,13 +259,16 @@ def _apply(doc: Any, op: Op, admit: Callable[[Any], Any]) -> list[Op]:
             restore(doc, undo_remove)
             raise
         return undo_add + undo_remove
-    return _add(doc, tokens, clone_json(resolve(doc, source)))
+    return _add(doc, tokens, admit(resolve(doc, source), tokens))
 
 
 def apply_ops_unchecked(doc: Any, ops: Sequence[Op]) -> None:
-    """Apply trusted ops (journal replay) with no undo bookkeeping."""
+    """Apply trusted ops (journal replay) with no undo bookkeeping.
+
+    Their values were checked when they were first applied, so they are only copied.
+    """
     for op in ops:
-        apply_op(doc, op)
+        _apply(doc, op, _copy_trusted)
 
 
 def restore(doc: Any, inverse: Sequence[Op]) -> None:
@@ -241,8 +297,11 @@ def apply_patch(doc: Any, ops: Sequence[Op], *, around_op: OpHook | None = None)
     """
     undo_steps: list[list[Op]] = []
     try:
-        for index, op in enumerate(ops):
-            check_op(op)
+        for index, given in enumerate(ops):
+            try:
+                op = check_op(given)
+            except PatchError as error:
+                raise PatchError(error.message, index=index) from None
             finish = around_op(index, op) if around_op is not None else None
             try:
                 undo_steps.append(apply_op(doc, op))

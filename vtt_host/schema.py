@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+
+from storage import MAX_DOCUMENT_DEPTH, MAX_SAFE_INTEGER, MAX_VERSION, check_plain
+from vtt_host.patching import OP_MEMBERS
 
 SCHEMA_VERSION: Final = 1
 """Bump when the document's shape changes, and register a migration step for it."""
@@ -28,7 +39,12 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 JsonObject = dict[str, Any]
-Millis = Annotated[int, Field(ge=0)]
+Int = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+"""Every whole number the schema names: browsers read numbers as doubles, which hold
+integers exactly only up to 2**53 - 1 (free-form data keeps what a double holds)."""
+Count = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
+Millis = Count
+Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 
 
 class Model(BaseModel):
@@ -44,25 +60,25 @@ class Model(BaseModel):
 
 
 class Position(Model):
-    x: int
-    y: int
+    x: Int
+    y: Int
 
 
 class HitPoints(Model):
-    current: int
-    max: Annotated[int, Field(ge=0)]
-    temp: Annotated[int, Field(ge=0)] = 0
+    current: Int
+    max: Count
+    temp: Count = 0
 
 
 class Condition(Model):
     name: Name
-    rounds: Annotated[int, Field(ge=0)] | None = None
+    rounds: Count | None = None
     note: Text = ""
 
 
 class InventoryEntry(Model):
     item_id: Id
-    quantity: Annotated[int, Field(ge=0)] = 1
+    quantity: Count = 1
     equipped: bool = False
 
 
@@ -79,6 +95,9 @@ class Player(Model):
     id: Id
     name: Name
     joined_at: Millis
+    last_seen_at: Millis | None = Field(default=None, exclude_if=lambda seen: seen is None)
+    """When a connection of theirs last opened or closed; players who own no actor and
+    were not seen for a long time are forgotten when the host starts."""
 
 
 class CampaignInfo(Model):
@@ -97,7 +116,7 @@ class Actor(Model):
     owner: Id | None = None
     hidden: bool = False
     hp: HitPoints | None = None
-    initiative_bonus: int = 0
+    initiative_bonus: Int = 0
     conditions: list[Condition] = Field(default_factory=list)
     inventory: list[InventoryEntry] = Field(default_factory=list)
     image_asset: Sha256 | None = None
@@ -139,25 +158,25 @@ class Encounter(Model):
 
 class InitiativeEntry(Model):
     actor_id: Id
-    value: int | None = None
+    value: Int | None = None
 
 
 class DieResult(Model):
-    sides: int
-    value: int
+    sides: Int
+    value: Int
     kept: bool
 
 
 class RollTerm(Model):
     text: str
     sign: Literal[-1, 1]
-    value: int
+    value: Int
     dice: list[DieResult] = Field(default_factory=list)
 
 
 class Roll(Model):
     expr: str
-    total: int
+    total: Int
     terms: list[RollTerm]
     label: str | None = None
 
@@ -172,15 +191,43 @@ class ChatMessage(Model):
     roll: Roll | None = None
 
 
+Pointer = Annotated[str, StringConstraints(max_length=1000)]
+
+
 class JsonPatchOp(Model):
-    """One RFC 6902 operation as stored in proposals (validated again when applied)."""
+    """One RFC 6902 operation: in proposals, patch actions and decisions.
+
+    Members the op does not define are ignored, as RFC 6902 says, and dropped, so they
+    are never applied, journaled or stored: a ``remove`` keeps only ``op`` and ``path``.
+    Validated again (against the document) when applied.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     op: Literal["add", "remove", "replace", "move", "copy", "test"]
-    path: Annotated[str, StringConstraints(max_length=1000)]
+    path: Pointer
     value: Any = None
-    from_: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        default=None, alias="from"
-    )
+    from_: Pointer | None = Field(default=None, alias="from")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defined_members_only(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("op"), str):
+            return data
+        members = OP_MEMBERS.get(data["op"])
+        if members is None:
+            return data  # the op field's own check names the valid ops
+        if members[-1] == "value" and "value" not in data:
+            raise ValueError(f"{data['op']} op needs a value")
+        if members[-1] == "from" and not isinstance(data.get("from"), str):
+            raise ValueError(f"{data['op']} op needs a 'from' path string")
+        return {key: value for key, value in data.items() if key in members}
+
+    @model_serializer(mode="wrap")
+    def _dump_defined_members(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        dumped: dict[str, Any] = handler(self)
+        members = OP_MEMBERS[self.op]
+        return {key: value for key, value in dumped.items() if key in members}
 
 
 class PendingAction(Model):
@@ -190,7 +237,7 @@ class PendingAction(Model):
     summary: Text
     changes: list[JsonPatchOp]
     created_at: Millis
-    version: Annotated[int, Field(ge=0)]
+    version: Version
 
 
 class ConnectedPlayer(Model):
@@ -209,8 +256,8 @@ class CurrentSession(Model):
     current_map_id: Id | None = None
     token_positions: dict[str, Position] = Field(default_factory=dict)
     initiative: list[InitiativeEntry] = Field(default_factory=list)
-    round: Annotated[int, Field(ge=0)] = 0
-    turn: Annotated[int, Field(ge=0)] = 0
+    round: Count = 0
+    turn: Count = 0
     connected_players: list[ConnectedPlayer] = Field(default_factory=list)
     chat_messages: list[ChatMessage] = Field(default_factory=list)
     pending_actions: list[PendingAction] = Field(default_factory=list)
@@ -218,7 +265,7 @@ class CurrentSession(Model):
 
 
 class ChangeLogEntry(Model):
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[Version, Field(ge=1)]
     by: str
     description: str
     at: Millis
@@ -229,7 +276,7 @@ class CampaignState(Model):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     id: Id
-    version: Annotated[int, Field(ge=0)] = 0
+    version: Version = 0
     created_at: Millis
     last_modified: Millis
     campaign: CampaignInfo
@@ -240,6 +287,13 @@ class CampaignState(Model):
     encounters: dict[str, Encounter] = Field(default_factory=dict)
     current_session: CurrentSession = Field(default_factory=CurrentSession)
     change_log: list[ChangeLogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_json(cls, data: Any) -> Any:
+        # First, so that pydantic never walks a value nested thousands of levels deep.
+        check_plain(data, max_depth=MAX_DOCUMENT_DEPTH)
+        return data
 
     @model_validator(mode="after")
     def _references_hold(self) -> CampaignState:
@@ -279,7 +333,7 @@ def new_state(campaign_id: str, name: str, *, now_ms: int, description: str = ""
         id=campaign_id,
         created_at=now_ms,
         last_modified=now_ms,
-        campaign=CampaignInfo(name=name, description=description),
+        campaign={"name": name, "description": description},
     )
     return state.model_dump(by_alias=True, mode="json")
 

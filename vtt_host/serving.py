@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from storage.backups import BackupPolicy
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
 from vtt_host.gcpolicy import defer_full_collections
 from vtt_host.library import Library, LibraryError
-from vtt_host.live import LiveCampaign
+from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign
 from vtt_host.server import Host, HostLimits
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,12 @@ class ServeOptions:
     campaign: str | None = None
     demo: bool = False
     announce: bool = True
+    backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY
+    """How often a changing campaign is backed up, and how many backups are kept."""
     purpose: str = "vtt-host serve"
     """Who holds the data folder, as another program trying to open it is told."""
+    metrics_token: str | None = None
+    """Opens /metrics and the detailed /healthz to other machines; generated when None."""
 
 
 async def choose_campaign(library: Library, options: ServeOptions) -> tuple[str, bool]:
@@ -86,7 +91,9 @@ class ServingSession:
     async def start(
         cls, options: ServeOptions, *, limits: HostLimits | None = None
     ) -> ServingSession:
-        library = await Library.open(options.data_dir, purpose=options.purpose)
+        library = await Library.open(
+            options.data_dir, purpose=options.purpose, backup_policy=options.backup_policy
+        )
         try:
             campaign_id, created = await choose_campaign(library, options)
             if created:
@@ -98,6 +105,7 @@ class ServingSession:
                 assets=library.assets,
                 open_campaign=None,
                 limits=limits,
+                metrics_token=options.metrics_token,
             )
             await host.add_campaign(live)
             await host.start()
@@ -141,6 +149,8 @@ class ServingSession:
             "gmToken": self.gm_token,
             "joinLink": self.join_link,
             "announcement": self.announcer.status,
+            "metrics": self.host.metrics_url,
+            "metricsToken": self.host.metrics_token,
         }
 
     async def close(self) -> None:

@@ -14,11 +14,11 @@ the welcome of exactly one version.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from storage import dump_plain
 from vtt_host.patching import Op, parse_path
 from vtt_host.references import collection_referrers, referrers
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
@@ -28,7 +28,9 @@ ENTITY_COLLECTIONS = ("players", *HIDEABLE)
 SLICE_BUDGET_S = 0.001
 """Encode for at most this long before letting other tasks run."""
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = dump_plain
+"""Strict: NaN and infinities raise, and a lone surrogate fails the UTF-8 ``encode``, so a
+snapshot no reader accepts is never written or sent (the change stops loudly instead)."""
 
 EntityKey = tuple[str, str]
 

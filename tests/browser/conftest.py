@@ -90,7 +90,10 @@ def _read_ready(process: subprocess.Popen[str]) -> dict[str, Any] | None:
 def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
     args = ["serve", "--headless", "--no-announce", "--data-dir", str(data_dir)]
     args += ["--port", str(port), *extra]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The installed script imports the package it was installed from; PYTHONPATH makes
+    # it run the code of the checkout under test.
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
     argv = [*_vtt_host_command(), *args]
     process = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from tests.browser.conftest import Server
 
 TIMEOUT_MS = 10_000
+POLL_S = 0.01
 
 
 @dataclass
@@ -38,6 +40,12 @@ class Player:
         return found
 
 
+def refused_by_policy(text: str, errors: list[str]) -> None:
+    """Count what the page's Content-Security-Policy blocked as a page error."""
+    if "Content Security Policy" in text:
+        errors.append(text)
+
+
 async def open_page(browser: Any, server: Server, name: str, **context_options: Any) -> Player:
     context = await browser.new_context(**context_options)
     page = await context.new_page()
@@ -54,12 +62,14 @@ async def open_page(browser: Any, server: Server, name: str, **context_options: 
 
     page.on("websocket", on_websocket)
     page.on("pageerror", lambda error: player.errors.append(str(error)))
+    page.on("console", lambda message: refused_by_policy(message.text, player.errors))
     await page.goto(f"{server.http}?code={server.join_code}")
     return player
 
 
 async def join(browser: Any, server: Server, name: str, **context_options: Any) -> Player:
-    """Open the join link, enter a name, join; returns once the map is drawn."""
+    """Open the join link, enter a new name, join; returns once the map is drawn and the
+    player has put the recovery code the page showed them away."""
     player = await open_page(browser, server, name, **context_options)
     page = player.page
     await page.wait_for_selector("#join-screen:not([hidden])")
@@ -68,11 +78,28 @@ async def join(browser: Any, server: Server, name: str, **context_options: Any) 
     await page.click("#join-button")
     await page.wait_for_selector("#game:not([hidden]) .token")
     await wait_connected(page)
+    await page.wait_for_selector("#recovery-notice:not([hidden])")
+    await page.click("#recovery-done")
     return player
 
 
+async def wait_until(page: Any, expression: str, timeout_ms: float = TIMEOUT_MS) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's ``wait_for_function`` evaluates its predicate with ``eval`` inside the
+    page, which the page's Content-Security-Policy forbids; ``evaluate`` goes through
+    the DevTools protocol, which the policy does not govern.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    while not await page.evaluate(expression):
+        if loop.time() > deadline:
+            raise TimeoutError(f"still false after {timeout_ms:.0f} ms: {expression}")
+        await asyncio.sleep(POLL_S)
+
+
 async def wait_connected(page: Any) -> None:
-    await page.wait_for_function("document.querySelector('#status').dataset.status === 'connected'")
+    await wait_until(page, "document.querySelector('#status').dataset.status === 'connected'")
 
 
 async def token_cell(page: Any, actor_id: str) -> tuple[int, int]:

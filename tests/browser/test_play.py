@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     open_page,
     token_cell,
     wait_connected,
+    wait_until,
 )
 from vtt_host.client import Client
 
@@ -75,7 +76,7 @@ async def play(browser: Any, server: Server, gm: Client, screenshots: Path) -> N
     await bob.page.evaluate(WATCH_TOKEN, [thorin, *target])
     await drag_token(alice.page, thorin, *target)
     assert await token_cell(alice.page, thorin) == target  # optimistic, at once
-    await bob.page.wait_for_function("window.__seenAt !== null")
+    await wait_until(bob.page, "window.__seenAt !== null")
     dropped = await alice.page.evaluate("window.vtt.views.map.lastDrop")
     seen = await bob.page.evaluate("window.__seenAt")
     assert (dropped["x"], dropped["y"]) == target
@@ -137,8 +138,8 @@ async def play(browser: Any, server: Server, gm: Client, screenshots: Path) -> N
     await alice.page.wait_for_selector(".history-list .decided.approved")
     assert "approved" in (await alice.page.inner_text("#toasts")).lower()
     await alice.tab("sheet")
-    await alice.page.wait_for_function(
-        "document.querySelector('#sheet [data-testid=hp-current]').textContent === '5'"
+    await wait_until(
+        alice.page, "document.querySelector('#sheet [data-testid=hp-current]').textContent === '5'"
     )
     assert await alice.page.locator(".pending-item").count() == 0
 
@@ -234,8 +235,9 @@ async def play(browser: Any, server: Server, gm: Client, screenshots: Path) -> N
     board = await cleo.page.locator(".map-board").bounding_box()
     cell = await cleo.page.evaluate("window.vtt.views.map.cell")
     await cleo.page.touchscreen.tap(board["x"] + (cx + 1.5) * cell, board["y"] + (cy + 0.5) * cell)
-    await cleo.page.wait_for_function(
-        f"document.querySelector('.token[data-actor-id=\"{pip}\"]').dataset.x === '{cx + 1}'"
+    await wait_until(
+        cleo.page,
+        f"document.querySelector('.token[data-actor-id=\"{pip}\"]').dataset.x === '{cx + 1}'",
     )
     await gm.wait_for(lambda: positions(gm)[pip]["x"] == cx + 1)
 
@@ -251,6 +253,33 @@ def messages(gm: Client) -> list[dict[str, Any]]:
 def current_actor(gm: Client) -> str:
     session = gm.view["currentSession"]
     return str(session["initiative"][session["turn"]]["actorId"])
+
+
+INJECT_INLINE = """() => {
+  const script = document.createElement('script');
+  script.textContent = 'window.__inlineRan = true';
+  document.head.append(script);
+  const style = document.createElement('style');
+  style.textContent = 'body { --injected: yes; }';
+  document.head.append(style);
+  const styled = getComputedStyle(document.body).getPropertyValue('--injected').trim();
+  return [window.__inlineRan === true, styled];
+}"""
+
+
+async def test_the_page_runs_under_a_policy_that_blocks_injected_script(
+    browser: Any, server: Server
+) -> None:
+    player = await join(browser, server, "Erin")
+    page = player.page
+    answer = await page.request.get(server.http)
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    ran, styled = await page.evaluate(INJECT_INLINE)
+    assert (ran, styled) == (False, "")  # neither the script nor the style applied
+    blocked = [text for text in player.errors if "Content Security Policy" in text]
+    assert blocked  # what was refused, and only that
+    assert len(blocked) == len(player.errors), player.errors
 
 
 async def test_a_wrong_code_says_so(browser: Any, server: Server) -> None:
@@ -286,7 +315,7 @@ async def test_joining_a_large_campaign(browser: Any, large_server: Server) -> N
     loop = asyncio.get_running_loop()
     started = loop.time()
     await page.click("#join-button")
-    await page.wait_for_function("document.querySelectorAll('.token').length >= 36")
+    await wait_until(page, "document.querySelectorAll('.token').length >= 36")
     elapsed_ms = (loop.time() - started) * 1000
     in_page = await page.evaluate("window.vtt.__joinToMap ?? window.__vttJoinToMapMs")
     welcome = player.welcomes()[0]

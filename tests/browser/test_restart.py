@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import start_server
-from tests.browser.helpers import join, wait_connected
+from tests.browser.helpers import join, wait_connected, wait_until
 from vtt_host.client import Client
 
 pytestmark = pytest.mark.slow
@@ -35,8 +35,9 @@ async def test_the_page_resumes_after_a_host_restart(
     finally:
         server.stop()
     page = player.page
-    await page.wait_for_function(
-        "['reconnecting', 'offline'].includes(document.querySelector('#status').dataset.status)"
+    await wait_until(
+        page,
+        "['reconnecting', 'offline'].includes(document.querySelector('#status').dataset.status)",
     )
     server = start_server(tmp_path / "data", port=port)
     try:

@@ -17,6 +17,8 @@ from vtt_host.library import Library
 from .script import CAMPAIGN_ID, ScriptedManager, apply_script, initial_state
 
 DB_FILE = "vtt-host.sqlite3"
+VERSIONS_FILE = "vtt-host.versions"
+"""The high-water marks of saved versions, kept beside the database."""
 
 
 @pytest.fixture
@@ -39,12 +41,14 @@ def copy_crash_image(data_dir: Path, target: Path, *, with_wal: bool = True) -> 
     """Copy the files of an open library while nothing is being written.
 
     SQLite keeps committed pages in the main file and the -wal file, so the copy is what
-    a SIGKILL at this moment would leave on disk (the -shm index is rebuilt on open).
+    a SIGKILL at this moment would leave on disk (the -shm index is rebuilt on open),
+    with the high-water marks the store keeps beside them.
     """
     target.mkdir(parents=True)
     shutil.copy2(data_dir / DB_FILE, target / DB_FILE)
     if with_wal:
         shutil.copy2(data_dir / f"{DB_FILE}-wal", target / f"{DB_FILE}-wal")
+    shutil.copy2(data_dir / VERSIONS_FILE, target / VERSIONS_FILE)
     shutil.copytree(data_dir / "backups", target / "backups")
 
 

@@ -40,9 +40,11 @@ def instrument() -> None:
         vtt_host.live.CHECKPOINT_EVERY_OPS = int(every)
     write_checkpoint = Store.checkpoint
 
-    async def announced(self: Store, campaign_id: str, version: int, snapshot: Any) -> None:
+    async def announced(
+        self: Store, campaign_id: str, version: int, snapshot: Any, **options: Any
+    ) -> None:
         say(f"C {version}")
-        await write_checkpoint(self, campaign_id, version, snapshot)
+        await write_checkpoint(self, campaign_id, version, snapshot, **options)
 
     setattr(Store, "checkpoint", announced)  # noqa: B010
 

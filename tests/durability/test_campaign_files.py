@@ -7,8 +7,12 @@ refused by the CLI with one line, importing nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import math
+import random
+import sys
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from storage.campaign_file import write_campaign_file
+from storage import MAX_DOCUMENT_DEPTH
+from storage.campaign_file import verify_archive, write_campaign_file
 from vtt_host.actions import GM_CALLER
 from vtt_host.library import Library
 from vtt_host.schema import SCHEMA_VERSION
@@ -34,6 +39,7 @@ from .script import (
 
 pytestmark = pytest.mark.usefixtures("scripted")
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
@@ -141,6 +147,40 @@ async def read_backup(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         return json.loads(archive.read("manifest.json")), json.loads(archive.read("state.json"))
 
 
+async def test_restore_twice_does_not_bring_back_the_state_the_first_one_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = ExpectedCampaign()
+    library = await Library.open(tmp_path)
+    try:
+        await library.add_state(jsonable(expected.manager.state))
+        live = await library.open_campaign(CAMPAIGN_ID)
+        await apply_script(live.manager, 10)
+        good = await library.backup_now(CAMPAIGN_ID)
+        await apply_script(live.manager, 20)  # the evening the GM wants to undo
+    finally:
+        await library.close()
+    for backup in Library.list_backups(library, CAMPAIGN_ID):  # as if the host was killed
+        if backup.time > good.time:
+            backup.path.unlink()
+    at_10 = without_version(await expected.state_at(10, keep=True))
+    capsys.readouterr()
+    for attempt in (1, 2):
+        assert await run_cli("restore", CAMPAIGN_ID, "--data-dir", tmp_path) == 0
+        said = capsys.readouterr().err
+        used = Path(said.split("from backup ", 1)[1].splitlines()[0])
+        if attempt == 1:
+            assert used == good.path
+        assert await asyncio.to_thread(used.exists), said  # named exactly, for the GM
+        library = await Library.open(tmp_path)
+        try:
+            restored = await document(library, CAMPAIGN_ID)
+        finally:
+            await library.close()
+        assert restored["version"] == 20 + attempt
+        assert without_version(restored) == at_10, first_difference(restored, at_10)
+
+
 async def test_restore_at_a_time_picks_the_newest_backup_at_or_before_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -172,7 +212,7 @@ async def test_restore_at_a_time_picks_the_newest_backup_at_or_before_it(
         restored = await document(library, CAMPAIGN_ID)
         assert restored["version"] == 36  # forward from 35, never back to 20
         assert without_version(restored) == without_version(at_20)
-        before = [b for b in library.list_backups(CAMPAIGN_ID) if b.reason == "before-import"]
+        before = [b for b in library.list_backups(CAMPAIGN_ID) if b.reason == "before-restore"]
         assert [b.version for b in before] == [35]
         # A time before every backup is refused, and changes nothing.
         too_early = (first.time - timedelta(seconds=1)).isoformat()
@@ -281,6 +321,40 @@ def token_for_unknown_actor(good: Path, target: Path) -> Path:
     return rewrite(good, target, members={"state.json": json.dumps(state).encode()})
 
 
+def with_setting(value: Any) -> Callable[[Path, Path], Path]:
+    """A campaign file whose state carries ``value`` (as Python's json writes it)."""
+
+    def make(good: Path, target: Path) -> Path:
+        state = state_of(good)
+        state["campaign"]["settings"]["x"] = value
+        return rewrite(good, target, members={"state.json": json.dumps(state).encode()})
+
+    return make
+
+
+def nested(levels: int) -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def at_version(version: int, *, state_version: int | None = None) -> Callable[[Path, Path], Path]:
+    """A campaign file claiming ``version`` (and its state ``state_version``)."""
+
+    def make(good: Path, target: Path) -> Path:
+        state = state_of(good)
+        state["version"] = version if state_version is None else state_version
+        return rewrite(
+            good,
+            target,
+            members={"state.json": json.dumps(state).encode()},
+            manifest={"version": version},
+        )
+
+    return make
+
+
 HOSTILE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "zip-slip": (zip_slip, "unsafe entry"),
     "zip-slip-through-assets": (zip_slip_through_assets, "unsafe entry"),
@@ -289,6 +363,18 @@ HOSTILE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "unknown-format-version": (unknown_format_version, "newer vtt-host"),
     "actor-id-not-its-key": (actor_id_not_its_key, "invalid"),
     "token-for-unknown-actor": (token_for_unknown_actor, "unknown actor"),
+    "nan": (with_setting(math.nan), "NaN is not a number"),
+    "infinity": (with_setting(math.inf), "Infinity is not a number"),
+    "integer-beyond-a-double": (with_setting(10**400), "does not fit a double"),
+    "lone-surrogate": (with_setting("Gr\ud800m"), "lone surrogate"),
+    "lone-surrogate-in-a-key": (with_setting({"\udfff": 1}), "lone surrogate"),
+    "nested-500-levels": (with_setting(nested(500)), "levels deep"),
+    "nested-past-the-document-depth": (with_setting(nested(MAX_DOCUMENT_DEPTH)), "levels deep"),
+    "negative-version": (at_version(-1), "whole number from 0"),
+    "version-10**30": (at_version(10**30), "whole number from 0"),
+    "version-2**63-1": (at_version(2**63 - 1), "whole number from 0"),
+    "version-past-2**53": (at_version(2**53), "whole number from 0"),
+    "version-not-the-manifests": (at_version(12, state_version=13), "manifest.json says 12"),
 }
 
 
@@ -332,3 +418,34 @@ async def test_hostile_campaign_file_is_refused_by_the_cli_and_imports_nothing(
     assert capsys.readouterr().out == listed_before
     assert tree(data_dir) == files_before  # no asset, backup or stray file was written
     assert escaped_files(tmp_path) == []
+
+
+async def test_a_kill_during_backups_exports_imports_and_restores_leaves_no_temp_file(
+    tmp_path: Path,
+) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    out.mkdir()
+    rng = random.Random(11)
+    operations_seen: set[str] = set()
+    for _ in range(12):
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.durability.files_child", str(data), str(out),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=REPO_ROOT,
+        )  # fmt: skip
+        assert child.stdout is not None
+        first = await asyncio.wait_for(child.stdout.readline(), 30)
+        assert first.strip() == b"ready", await child.stderr.read()  # type: ignore[union-attr]
+        await asyncio.sleep(rng.uniform(0.0, 0.4))
+        child.kill()
+        said = (await child.stdout.read()).decode().split()
+        operations_seen.update(said)
+        await child.wait()
+        library = await Library.open(data)  # opening sweeps what the killed process left
+        try:
+            await library.export(CAMPAIGN_ID, out / "campaign.vttcampaign")
+        finally:
+            await library.close()
+        left = [p.name for p in [*data.rglob(".tmp-*"), *out.rglob(".tmp-*")]]
+        assert left == []
+        verify_archive(out / "campaign.vttcampaign")
+    assert {"backup", "export", "import", "restore"} <= operations_seen

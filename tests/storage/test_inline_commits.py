@@ -6,13 +6,12 @@ import asyncio
 import hashlib
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from storage import DatabaseWriteFailed, JournalGapError, JournalRecord, Store
+from storage import DiskFull, JournalGapError, JournalRecord, Store
 from storage import _queries as q
 from storage import _worker as worker
 from storage._schema import DB_FILE_NAME, open_writer
@@ -30,11 +29,12 @@ async def until_idle(busy: Callable[[], bool]) -> None:
 
 
 async def test_a_lone_append_is_committed_inline_and_survives_a_reopen(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path)
+    now = [0.0]  # the writer's clock moves only when the test says: no slow disk by chance
+    store = await Store.open(tmp_path, clock=lambda: now[0])
     await store.create_campaign("c1", "Test", state_bytes(), 0)
     for version in (1, 2, 3):
         await until_idle(lambda: store.writing)
-        await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+        now[0] += worker.INLINE_AFTER_IDLE_S * 2
         await store.append("c1", move(version))
     assert store.inline_appends == 3
     await store.close()
@@ -76,18 +76,20 @@ class SlowDisk:
     def __init__(self) -> None:
         self.threads: list[str] = []
         self.delay_s = 0.0
+        self.now = [0.0]
 
     def __call__(
         self, conn: sqlite3.Connection, records: list[EncodedRecord]
     ) -> list[BaseException | None]:
         self.threads.append(threading.current_thread().name)
-        time.sleep(self.delay_s)
+        self.now[0] += self.delay_s  # the commit takes this long on the writer's clock
         return [None] * len(records)
 
 
 def writer_on(disk: SlowDisk, now: list[float]) -> DbThread:
     """A writer thread whose clock is ``now[0]``."""
     conn = sqlite3.connect(":memory:", check_same_thread=False)
+    disk.now = now
     return DbThread(conn, "writer", disk, clock=lambda: now[0])
 
 
@@ -164,18 +166,19 @@ async def test_an_inline_append_on_a_full_disk_is_refused_and_writes_nothing(
     q.create_campaign(conn, "c1", "Test", snapshot, hashlib.sha256(snapshot).hexdigest(), 0)
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
-    thread = DbThread(conn, "writer", q.write_appends)
+    now = [0.0]
+    thread = DbThread(conn, "writer", q.write_appends, clock=lambda: now[0])
     try:
         note = {"op": "add", "path": "/tokens/t1", "value": "a long note " * 2000}
         big = JournalRecord(1, [note], [{"op": "remove", "path": "/tokens/t1"}], "gm", "", 1)
-        with pytest.raises(DatabaseWriteFailed, match="full"):
+        with pytest.raises(DiskFull, match="full"):
             thread.append_now(encode_record("c1", big))
         assert thread.inline_appends == 0
         assert await thread.call(lambda c: q._latest_version(c, "c1")) == 0
         limit = pages * 10
         await thread.call(lambda c: c.execute(f"PRAGMA max_page_count={limit}").fetchone())
         await until_idle(lambda: thread.busy)
-        await asyncio.sleep(worker.INLINE_AFTER_IDLE_S * 2)
+        now[0] += worker.INLINE_AFTER_IDLE_S * 2
         assert thread.append_now(encode_record("c1", big))  # room again: it goes through
         assert await thread.call(lambda c: q._latest_version(c, "c1")) == 1
     finally:

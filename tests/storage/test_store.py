@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import math
 import sqlite3
 from pathlib import Path
 
@@ -10,11 +13,13 @@ from storage import (
     CampaignExists,
     CampaignNotFound,
     CheckpointVersionError,
+    CorruptCampaign,
     DuplicateVersionError,
     JournalGapError,
     Store,
     StoreClosed,
 )
+from storage._schema import _SCHEMA_1
 
 from .conftest import move, state_bytes
 
@@ -47,6 +52,28 @@ async def test_gap_and_duplicate_versions_are_refused_and_write_nothing(store: S
     loaded = await store.load("c1")
     assert loaded.records == [move(1)]
     assert loaded.info.version == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (math.nan, ValueError),
+        (math.inf, ValueError),
+        (-math.inf, ValueError),
+        ("\ud800", UnicodeEncodeError),
+    ],
+    ids=["nan", "infinity", "minus-infinity", "lone-surrogate"],
+)
+async def test_a_record_json_cannot_carry_is_refused_and_the_journal_stays_readable(
+    store: Store, value: object, error: type[Exception]
+) -> None:
+    """A bug upstream must stop the change, not write a row every reader rejects."""
+    await store.create_campaign("c1", "One", state_bytes(), 0)
+    bad = dataclasses.replace(move(1), ops=[{"op": "add", "path": "/tokens/t", "value": value}])
+    with pytest.raises(error):
+        await store.append("c1", bad)
+    await store.append("c1", move(1))
+    assert (await store.load("c1")).records == [move(1)]
 
 
 async def test_append_to_unknown_campaign_raises_not_found(store: Store) -> None:
@@ -204,4 +231,98 @@ async def test_database_schema_version_is_recorded(store: Store) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     finally:
         conn.close()
-    assert row == ("1",)
+    assert row == ("2",)
+
+
+def schema_1_database(folder: Path, snapshot: bytes, *, damaged: bool = False) -> None:
+    """A database as the previous schema left it: the snapshot summed over the blob alone."""
+    conn = sqlite3.connect(folder / "vtt-host.sqlite3", isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        for statement in _SCHEMA_1:
+            conn.execute(statement)
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        conn.execute("INSERT INTO campaigns VALUES ('c1', 'Old', 0, 0, 1, 1)")
+        digest = hashlib.sha256(snapshot + (b" " if damaged else b"")).hexdigest()
+        conn.execute("INSERT INTO snapshots VALUES ('c1', 0, ?, ?)", (digest, snapshot))
+    finally:
+        conn.close()
+
+
+async def test_a_schema_1_database_is_migrated_and_its_snapshot_still_verifies(
+    tmp_path: Path,
+) -> None:
+    schema_1_database(tmp_path, state_bytes())
+    store = await Store.open(tmp_path)
+    try:
+        await store.verify("c1")
+        loaded = await store.load("c1")
+        assert (loaded.info.name, loaded.snapshot) == ("Old", state_bytes())
+    finally:
+        await store.close()
+
+
+async def test_a_snapshot_damaged_before_the_migration_is_still_refused(tmp_path: Path) -> None:
+    schema_1_database(tmp_path, state_bytes(), damaged=True)
+    store = await Store.open(tmp_path)
+    try:
+        with pytest.raises(CorruptCampaign, match="snapshot"):
+            await store.verify("c1")
+    finally:
+        await store.close()
+
+
+def poke(db_path: Path, sql: str) -> None:
+    """Change a value behind the store's back, as a flipped bit on disk would."""
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+async def test_a_snapshot_version_changed_on_disk_is_damage_not_a_replay_start(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    await store.create_campaign("c1", "Test", state_bytes(), 0)
+    for version in range(1, 6):
+        await store.append("c1", move(version))
+    await store.checkpoint("c1", 3, state_bytes(version=3))
+    await store.close()
+    poke(tmp_path / "vtt-host.sqlite3", "UPDATE snapshots SET version = 2")
+    store = await Store.open(tmp_path)
+    try:
+        with pytest.raises(CorruptCampaign, match="snapshot"):
+            await store.verify("c1")
+    finally:
+        await store.close()
+
+
+async def test_a_listed_name_changed_on_disk_is_put_right_from_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path)
+    await store.create_campaign("c1", "Curse of the Crypt", state_bytes(), 0)
+    await store.close()
+    poke(tmp_path / "vtt-host.sqlite3", "UPDATE campaigns SET name = 'Curse of the Crypu'")
+    store = await Store.open(tmp_path)
+    try:
+        await store.verify("c1")
+        assert [info.name for info in await store.list_campaigns()] == ["Curse of the Crypt"]
+    finally:
+        await store.close()
+
+
+async def test_a_checkpoint_carries_the_documents_name_into_the_listing(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path)
+    try:
+        await store.create_campaign("c1", "Draft", state_bytes(), 0)
+        await store.append("c1", move(1))
+        await store.checkpoint("c1", 1, state_bytes(version=1), name="The Sunless Citadel")
+        assert (await store.get_info("c1")).name == "The Sunless Citadel"
+        await store.verify("c1")
+    finally:
+        await store.close()

@@ -111,3 +111,33 @@ async def test_empty_library_creates_a_campaign_then_opens_another(tmp_path: Pat
         await pilot.press("enter")  # sorted by name: Night of Knives first
         await until(pilot, lambda: app.session.live.id == first, "the first campaign again")
         assert app.title == "Night of Knives"
+
+
+def flip_middle_byte(path: Path) -> None:
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+
+
+async def test_restoring_a_damaged_backup_says_why_and_the_app_plays_on(tmp_path: Path) -> None:
+    app = GmApp(serving_config(tmp_path / "data", demo=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        flip_middle_byte(Path(await app.session.backup_now()))  # inside the document
+        version = app.session.manager.version
+
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen), "the backup list")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await until(
+            pilot,
+            lambda: any("Could not restore" in n.message for n in app._notifications),
+            "the refusal",
+        )
+        assert app.is_running
+        assert app.session.serving  # players can still join
+        assert app.session.manager.version == version
+        await app.session.submit({"kind": "chat", "text": "still at the table"})
+        assert app.session.manager.version == version + 1

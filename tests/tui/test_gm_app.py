@@ -9,18 +9,23 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
+from websockets.asyncio.client import connect
 
 from tests.tui.conftest import actor_id, join, serving_config, until, wait_ready
 from tui.app import GmApp
+from tui.screens.claim import ClaimScreen
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_ops import EditOpsScreen
 from tui.screens.pick import PickScreen
 from tui.widgets.approval_queue import ApprovalQueue
+from tui.widgets.join_info import JoinInfo
 from tui.widgets.map_view import MapView
 from tui.widgets.proposal_detail import ProposalDetail
 from vtt_host.actions import GM_CALLER, Caller
-from vtt_host.client import Client
+from vtt_host.client import Client, ConnectionRefused
 
 SIZE = (120, 40)
 
@@ -312,6 +317,19 @@ async def test_players_panel_shows_join_details_and_kicks(
         )
 
 
+async def test_players_panel_shows_where_to_read_metrics_and_their_token(
+    tmp_path: Path,
+) -> None:
+    token = "scrape-token-for-prometheus-0123"
+    async with running(tmp_path, metrics_token=token) as (app, pilot):
+        await pilot.press("3")
+        await pilot.pause()
+        shown = str(app.screen.query_one(JoinInfo).render())
+        assert app.session.host is not None
+        assert f"{app.session.host.metrics_url}" in shown
+        assert f"Authorization: Bearer {token}" in shown
+
+
 async def test_every_palette_command_names_an_action_that_exists(tmp_path: Path) -> None:
     from tui.commands import COMMANDS
     from tui.screens.main import MainScreen
@@ -382,3 +400,79 @@ async def test_gm_moves_a_token_with_the_mouse(tmp_path: Path, clients: list[Cli
         await pilot.click(MapView, offset=(2 * 2, 1))
         positions = alice.view["currentSession"]["tokenPositions"]
         await alice.wait_for(lambda: positions.get(goblin) == {"x": 2, "y": 1})
+
+
+def claim_text(app: GmApp) -> str:
+    return " ".join(str(label.render()) for label in app.screen.query(Label))
+
+
+async def test_gm_is_asked_before_a_known_name_gets_in_and_approves_with_a_key(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        alice = await join(app, clients, "Alice")
+        thorin = await give(app, "Thorin", alice)
+        phone = asyncio.create_task(join(app, clients, "alice"))
+        await until(pilot, lambda: isinstance(app.screen, ClaimScreen), "the claim prompt")
+        assert "Is this Alice?" in claim_text(app)
+        assert "127.0.0.1" in claim_text(app)
+        assert not phone.done()
+
+        await pilot.press("a")
+        device = await phone
+        assert device.player_id == alice.player_id
+        assert device.view["actors"][thorin]["owner"] == alice.player_id
+        await until(pilot, lambda: not isinstance(app.screen, ClaimScreen), "the prompt to go")
+
+
+async def test_gm_refuses_a_claim_and_the_claimant_is_turned_away(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        alice = await join(app, clients, "Alice")
+        stranger = asyncio.create_task(join(app, clients, "Alice"))
+        await until(pilot, lambda: isinstance(app.screen, ClaimScreen), "the claim prompt")
+
+        await pilot.press("r")
+        with pytest.raises(ConnectionRefused) as refused:
+            await stranger
+        assert refused.value.code == 4001
+        assert not alice.is_closed
+        assert list(app.session.manager.state["players"]) == [alice.player_id]
+
+
+async def test_claim_prompt_goes_away_when_the_claimant_gives_up(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        await join(app, clients, "Alice")
+        host = app.session.host
+        assert host is not None
+        ws = await connect(host.local_url)
+        hello = {"type": "hello", "protocol": 1, "name": "Alice", "code": app.session.join_code()}
+        await ws.send(json.dumps(hello))
+        await until(pilot, lambda: isinstance(app.screen, ClaimScreen), "the claim prompt")
+        await ws.close()
+        await until(pilot, lambda: not isinstance(app.screen, ClaimScreen), "the prompt to go")
+        assert app.session.pending_claims() == []
+
+
+async def test_gm_removes_an_away_player_to_make_room(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        eve = await join(app, clients, "Eve", auto_resume=False)
+        thorin = await give(app, "Thorin", eve)
+        await eve.close()
+        state = app.session.manager.state
+        await until(pilot, lambda: not state["currentSession"]["connectedPlayers"], "Eve to leave")
+        await pilot.press("3")
+        await until(
+            pilot, lambda: app.screen.query_one("#players-table", DataTable).row_count == 1, "Eve"
+        )
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: eve.player_id not in state["players"], "Eve to be removed")
+        assert state["actors"][thorin]["owner"] is None

@@ -88,6 +88,8 @@ def test_sigterm_shuts_the_real_program_down_cleanly(tmp_path: Path) -> None:
         _wait_for_screen(socket, "LAN 127.0.0.1")
         pid = int(_tmux(socket, "display-message", "-p", "-t", "gm", "#{pane_pid}").stdout)
         _tmux(socket, "send-keys", "-t", "gm", "5")
+        # A key pressed before the map has its selection would move nothing.
+        _wait_for_screen(socket, "Thorin at (3, 10)")
         _tmux(socket, "send-keys", "-t", "gm", "Right")
         _wait_for_screen(socket, "Thorin at (4, 10)")
 

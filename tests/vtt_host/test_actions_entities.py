@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
-from tests.vtt_host.conftest import actor_named, caller, refused
+from storage import MAX_VERSION
+from tests.vtt_host.conftest import actor_named, caller, refused, table_state
 from vtt_host.actions import GM_CALLER
 from vtt_host.errors import Forbidden, Invalid, NotFound
-from vtt_host.manager import Applied, StateManager
+from vtt_host.manager import Applied, Published, StateManager
+from vtt_host.views import GM
 
 
 def named(manager: StateManager, collection: str, name: str) -> str:
@@ -504,14 +507,38 @@ async def test_patch_that_would_break_the_campaign_is_invalid(
         [],
         [{"op": "frobnicate", "path": "/campaign/name"}],
         [{"op": "replace", "path": "/campaign/name"}],
-        [{"op": "remove", "path": "/campaign/tags", "value": 1}],
-        [{"op": "replace", "path": "/campaign/name", "value": "X", "why": "because"}],
+        [{"op": "move", "path": "/campaign/name", "from": None}],
+        [{"op": "remove"}],
         [{"op": "replace", "path": "/campaign/nope/deeper", "value": "X"}],
     ],
-    ids=["no-ops", "unknown-op", "missing-value", "stray-value", "extra-field", "missing-parent"],
+    ids=["no-ops", "unknown-op", "missing-value", "null-from", "no-path", "missing-parent"],
 )
 async def test_malformed_patch_is_invalid(manager: StateManager, ops: list[Any]) -> None:
     await refused(manager, {"kind": "patch", "ops": ops}, GM_CALLER, Invalid)
+
+
+async def test_members_an_op_does_not_define_are_ignored_and_never_journaled(
+    manager: StateManager,
+) -> None:
+    """RFC 6902 section 4: undefined members are ignored; they must not be kept either."""
+    received: list[Published] = []
+    manager.subscribe(GM, received.append)
+    ops = [
+        {"op": "replace", "path": "/campaign/name", "value": "X", "why": "because"},
+        {"op": "remove", "path": "/campaign/tags", "value": 1, "from": "/version"},
+    ]
+
+    await manager.submit({"kind": "patch", "ops": ops}, GM_CALLER)
+
+    assert manager.state["campaign"]["name"] == "X"
+    assert "tags" not in manager.state["campaign"]
+    expected = [
+        {"op": "replace", "path": "/campaign/name", "value": "X"},
+        {"op": "remove", "path": "/campaign/tags"},
+    ]
+    (record,) = manager.history_since(0) or []
+    assert record.ops[:2] == expected
+    assert received[0].ops[:2] == expected
 
 
 # -- update_settings -----------------------------------------------------------------
@@ -575,3 +602,73 @@ GM_ACTIONS = [
 async def test_player_cannot_send_gm_actions(manager: StateManager, action: dict[str, Any]) -> None:
     error = await refused(manager, action, caller("p1"), Forbidden)
     assert "only the GM" in error.message
+
+
+# -- values a campaign cannot hold -----------------------------------------------------
+
+
+def nested(levels: int) -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = {"k": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [math.nan, math.inf, 10**400, "Gr\ud800m", {"\udfff": 1}, nested(200), (1, 2), {1: 2}],
+    ids=[
+        "nan", "infinity", "integer-beyond-a-double", "lone-surrogate", "surrogate-key",
+        "nested-200-levels", "tuple", "integer-key",
+    ],
+)  # fmt: skip
+async def test_gm_patch_with_a_value_json_cannot_carry_is_invalid_and_changes_nothing(
+    manager: StateManager, value: Any
+) -> None:
+    """In process (the GM app) no decoder stands in the way: the applier refuses it."""
+    ops = [{"op": "add", "path": "/campaign/settings/x", "value": value}]
+    error = await refused(manager, {"kind": "patch", "ops": ops}, GM_CALLER, Invalid)
+    assert "not valid" in error.message
+
+
+async def test_chat_with_a_lone_surrogate_is_invalid(manager: StateManager) -> None:
+    await refused(manager, {"kind": "chat", "text": "hi \ud83d"}, GM_CALLER, Invalid)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"kind": "create_actor", "data": {"name": "Wolf", "pluginData": {"k": {"\ud800": None}}}},
+        {"kind": "update_actor", "id": "a_0005", "set": {"pluginData": {"x": math.nan}}},
+        {"kind": "chat", "text": "hi", "to": None, "\udc00": 1},
+    ],
+    ids=["surrogate-key-in-data", "nan-in-set", "surrogate-field-name"],
+)
+async def test_gm_app_action_that_is_not_plain_json_is_invalid_before_any_handler(
+    manager: StateManager, action: dict[str, Any]
+) -> None:
+    """Found by the fuzz test: pydantic carried the key into the handler, whose dump then
+    raised UnicodeEncodeError, not a refusal."""
+    error = await refused(manager, action, GM_CALLER, Invalid)
+    assert "not valid" in error.message
+
+
+async def test_numbers_the_schema_names_stay_within_what_a_browser_holds_exactly(
+    manager: StateManager,
+) -> None:
+    """2**53 + 1 reads as 2**53 in JavaScript: a player's view would quietly differ."""
+    path = f"/actors/{actor_named(manager.state, 'Thorin')}/hp/current"
+    too_big = [{"op": "replace", "path": path, "value": 2**53}]
+    await refused(manager, {"kind": "patch", "ops": too_big}, GM_CALLER, Invalid)
+    largest = [{"op": "replace", "path": path, "value": 2**53 - 1}]
+    assert await manager.submit({"kind": "patch", "ops": largest}, GM_CALLER) == Applied(1)
+
+
+async def test_a_campaign_at_the_largest_version_refuses_any_change() -> None:
+    """Past 2**53 - 1 clients could no longer count versions; SQLite keeps room for + 1."""
+    state = table_state()
+    state["version"] = MAX_VERSION
+    manager = StateManager(state, clock=lambda: 5_000)
+    action = {"kind": "chat", "text": "one more"}
+    error = await refused(manager, action, GM_CALLER, Invalid)
+    assert "largest version" in error.message

@@ -325,7 +325,12 @@ async def test_join_registers_a_new_player_and_marks_them_connected(
     version = await manager.join("p_new", "Dana")
 
     assert version == manager.version == 1
-    assert manager.state["players"]["p_new"] == {"id": "p_new", "name": "Dana", "joinedAt": 5_000}
+    assert manager.state["players"]["p_new"] == {
+        "id": "p_new",
+        "name": "Dana",
+        "joinedAt": 5_000,
+        "lastSeenAt": 5_000,
+    }
     connected = manager.state["currentSession"]["connectedPlayers"]
     assert connected == [{"playerId": "p_new", "name": "Dana", "since": 5_000}]
     assert last_log(manager)["description"] == "Dana joined"
@@ -341,11 +346,80 @@ async def test_leave_marks_a_player_disconnected(manager: StateManager) -> None:
     assert manager.version == 2
 
 
+async def test_joining_and_leaving_stamp_when_the_player_was_last_seen() -> None:
+    now = [5_000]
+    manager = StateManager(table_state(), make_id=ids("n"), clock=lambda: now[0])
+    assert "lastSeenAt" not in manager.state["players"]["p1"]
+    await manager.join("p1", "Alice")
+    assert manager.state["players"]["p1"]["lastSeenAt"] == 5_000
+    now[0] = 9_000
+    await manager.leave("p1")
+    assert manager.state["players"]["p1"]["lastSeenAt"] == 9_000
+    assert manager.state["players"]["p1"]["joinedAt"] == 1_000
+
+
+async def test_forgetting_players_removes_them_in_one_change(manager: StateManager) -> None:
+    await manager.join("p_a", "Ann")
+    await manager.join("p_b", "Ben")
+    await manager.leave("p_a")
+    await manager.leave("p_b")
+    version = manager.version
+
+    assert await manager.forget_players(["p_a", "p_b", "p_gone"]) == version + 1
+    assert "p_a" not in manager.state["players"]
+    assert "p_b" not in manager.state["players"]
+    assert last_log(manager)["description"] == "2 players who never came back forgotten"
+    assert await manager.forget_players(["p_a"]) is None
+    assert manager.version == version + 1
+
+
+async def test_forgetting_a_player_who_owns_an_actor_is_refused(manager: StateManager) -> None:
+    with pytest.raises(Invalid):
+        await manager.forget_players(["p1"])
+    assert "p1" in manager.state["players"]
+    assert manager.version == 0
+
+
+async def test_gm_removes_a_player_and_takes_back_their_actors(manager: StateManager) -> None:
+    thorin = actor_named(manager.state, "Thorin")
+    proposal = {
+        "kind": "propose",
+        "summary": "heal",
+        "changes": [{"op": "replace", "path": f"/actors/{thorin}/hp/current", "value": 3}],
+    }
+    await manager.submit(proposal, caller("p1"))
+    await manager.submit(proposal, caller("p2"))
+
+    await manager.submit({"kind": "remove_player", "playerId": "p1"}, GM_CALLER)
+
+    assert "p1" not in manager.state["players"]
+    assert manager.state["actors"][thorin]["owner"] is None
+    pending = manager.state["currentSession"]["pendingActions"]
+    assert [p["playerId"] for p in pending] == ["p2"]
+    assert last_log(manager)["description"] == "GM removed Alice"
+
+
+async def test_gm_cannot_remove_a_connected_player(manager: StateManager) -> None:
+    await manager.join("p1", "Alice")
+    refusal = await refused(
+        manager, {"kind": "remove_player", "playerId": "p1"}, GM_CALLER, Invalid
+    )
+    assert "kick them first" in refusal.message
+
+
+async def test_players_cannot_remove_players(manager: StateManager) -> None:
+    await refused(manager, {"kind": "remove_player", "playerId": "p2"}, caller("p1"), Forbidden)
+
+
 @pytest.mark.parametrize("who", [GM_CALLER, caller("p1")], ids=["gm", "player"])
 @pytest.mark.parametrize(
     "action",
-    [{"kind": "join", "playerId": "p9", "name": "Eve"}, {"kind": "leave", "playerId": "p1"}],
-    ids=["join", "leave"],
+    [
+        {"kind": "join", "playerId": "p9", "name": "Eve"},
+        {"kind": "leave", "playerId": "p1"},
+        {"kind": "forget_players", "playerIds": ["p1"]},
+    ],
+    ids=["join", "leave", "forget"],
 )
 async def test_clients_cannot_send_presence_changes(
     manager: StateManager, action: dict[str, Any], who: Caller

@@ -98,9 +98,9 @@ async def test_gm_cannot_propose(manager: StateManager) -> None:
         [{"op": "replace", "path": f"/actors/{THORIN}/hp/max", "value": -3}],
         [{"op": "replace", "path": "/version", "value": 0}],
         [{"op": "remove", "path": "/changeLog/0"}],
-        [{"op": "replace", "path": HP_PATH, "value": 1, "extra": True}],
+        [{"op": "replace", "value": 1}],
     ],
-    ids=["no-changes", "missing-path", "invalid-result", "version", "changeLog", "extra-field"],
+    ids=["no-changes", "missing-path", "invalid-result", "version", "changeLog", "no-path"],
 )
 async def test_proposal_that_cannot_apply_is_refused(
     manager: StateManager, changes: list[dict[str, Any]]
@@ -109,6 +109,59 @@ async def test_proposal_that_cannot_apply_is_refused(
     action = {"kind": "propose", "summary": "do it", "changes": changes}
     with nothing_changes(manager), pytest.raises(Invalid):
         await manager.submit(action, caller("p1"))
+
+
+async def test_proposal_keeps_only_the_members_its_ops_define(manager: StateManager) -> None:
+    """RFC 6902: undefined members are ignored, so the GM's queue never shows them."""
+    changes = [
+        {"op": "replace", "path": HP_PATH, "value": 3, "extra": True, "from": "/version"},
+        {"op": "remove", "path": f"/actors/{THORIN}/imageAsset", "value": "stray"},
+    ]
+
+    await manager.submit({"kind": "propose", "summary": "do it", "changes": changes}, caller("p1"))
+
+    (pending,) = manager.state["currentSession"]["pendingActions"]
+    assert pending["changes"] == [
+        {"op": "replace", "path": HP_PATH, "value": 3},
+        {"op": "remove", "path": f"/actors/{THORIN}/imageAsset"},
+    ]
+
+
+async def test_decision_ignores_members_its_edited_ops_do_not_define(
+    manager: StateManager,
+) -> None:
+    queued = await propose(manager)
+    edited = [{"op": "replace", "path": HP_PATH, "value": 2, "from": "/version", "note": "x"}]
+
+    await manager.decide(
+        GM_CALLER, queued.action_id, approve=True, expected_version=1, changes=edited
+    )
+
+    assert manager.state["actors"][THORIN]["hp"]["current"] == 2
+    record = next(r for r in manager.history_since(0) or [] if r.meta.get("kind") == "decide")
+    assert {"op": "replace", "path": HP_PATH, "value": 2} in record.ops
+    assert all(set(op) <= {"op", "path", "value", "from"} for op in record.ops)
+
+
+async def test_decision_with_an_op_without_a_path_is_invalid(manager: StateManager) -> None:
+    """Not a KeyError deep in the applier ("the host failed"): the GM hears what is wrong."""
+    queued = await propose(manager)
+    with nothing_changes(manager), pytest.raises(Invalid, match="path"):
+        await manager.decide(
+            GM_CALLER, queued.action_id, approve=True, expected_version=1,
+            changes=[{"op": "remove"}],
+        )  # fmt: skip
+
+
+async def test_decision_whose_reason_is_not_valid_unicode_is_invalid(
+    manager: StateManager,
+) -> None:
+    """The reason goes to the proposer as it is; a lone surrogate could not be sent."""
+    queued = await propose(manager)
+    with nothing_changes(manager), pytest.raises(Invalid):
+        await manager.decide(
+            GM_CALLER, queued.action_id, approve=False, expected_version=1, reason="no\ud800"
+        )
 
 
 async def test_proposal_needs_a_summary(manager: StateManager) -> None:

@@ -14,11 +14,23 @@ from vtt_host.library import Library
 from vtt_host.live import LiveCampaign
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-async def campaign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LiveCampaign]:
-    monkeypatch.setattr(live_module, "CHECKPOINT_WHEN_QUIET_S", 0.3)
-    monkeypatch.setattr(live_module, "MAINTENANCE_TICK_S", 0.05)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def campaign(tmp_path: Path, clock: Clock) -> AsyncIterator[LiveCampaign]:
     library = await Library.open(tmp_path)
+    library.clock = clock
     campaign = await library.open_campaign(await library.create("Pauses", demo=True))
     yield campaign
     await library.close()
@@ -28,35 +40,49 @@ async def chat(campaign: LiveCampaign, text: str) -> None:
     await campaign.manager.submit({"kind": "chat", "text": text}, GM_CALLER)
 
 
-async def test_checkpoint_waits_for_a_pause_in_play(campaign: LiveCampaign) -> None:
+async def test_checkpoint_waits_for_a_pause_in_play(campaign: LiveCampaign, clock: Clock) -> None:
     for n in range(10):
         await chat(campaign, f"busy {n}")
-        await asyncio.sleep(0.05)
+        clock.now += live_module.CHECKPOINT_WHEN_QUIET_S / 4
+        await campaign.maintain()
     assert campaign.status().checkpoint_version == 0  # never quiet long enough
-    await asyncio.sleep(0.6)
+    clock.now += live_module.CHECKPOINT_WHEN_QUIET_S
+    await campaign.maintain()
     assert campaign.status().checkpoint_version == campaign.manager.version == 10
 
 
 async def test_checkpoint_is_forced_after_too_many_changes(
     campaign: LiveCampaign, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live_module, "CHECKPOINT_WHEN_QUIET_S", 60.0)
     monkeypatch.setattr(live_module, "CHECKPOINT_EVERY_OPS", 5)
     for n in range(6):
         await chat(campaign, f"line {n}")
-    await asyncio.sleep(0.3)
-    assert campaign.status().checkpoint_version >= 5
+    await campaign.maintain()  # no time has passed: only the count makes it due
+    assert campaign.status().checkpoint_version == 6
+
+
+async def test_a_periodic_backup_is_written_when_its_interval_has_passed(
+    campaign: LiveCampaign, clock: Clock
+) -> None:
+    await chat(campaign, "worth keeping")
+    await campaign.maintain()
+    assert campaign.status().last_backup_version is None
+    clock.now += live_module.DEFAULT_BACKUP_POLICY.interval_s
+    await campaign.maintain()
+    assert campaign.status().last_backup_version == 1
 
 
 async def test_maintenance_stops_quietly_once_the_database_is_closed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(live_module, "CHECKPOINT_WHEN_QUIET_S", 0.1)
-    monkeypatch.setattr(live_module, "MAINTENANCE_TICK_S", 0.02)
     library = await Library.open(tmp_path)
+    library.clock = clock
     campaign = await library.open_campaign(await library.create("Closing", demo=True))
     await chat(campaign, "the last line")
     await library.store.close()  # the campaign's own close (checkpoint) is skipped
-    await asyncio.sleep(0.4)  # a checkpoint falls due and finds the database closed
+    clock.now += live_module.CHECKPOINT_WHEN_QUIET_S
+    campaign.wake()  # a checkpoint falls due and finds the database closed
+    assert campaign._task is not None
+    await asyncio.wait_for(campaign._task, 10)  # the task ends by itself
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert campaign.status().checkpoint_version == 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +65,21 @@ def test_encoded_snapshot_and_views_equal_the_document(rng: random.Random, steps
         assert json.loads(b"".join(encoder.pieces_now()[1])) == state
         for audience in AUDIENCES:
             assert json.loads(b"".join(encoder.view_pieces(audience))) == view(state, audience)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(math.nan, ValueError), (math.inf, ValueError), ("\ud800", UnicodeEncodeError)],
+    ids=["nan", "infinity", "lone-surrogate"],
+)
+def test_a_value_json_cannot_carry_fails_the_snapshot_instead_of_being_written(
+    value: object, error: type[Exception]
+) -> None:
+    """The applier never lets one in; if a bug did, no checkpoint, backup or welcome
+    would carry it as text that strict readers (and browsers) reject."""
+    state = table_state()
+    actor = next(iter(state["actors"].values()))
+    actor["pluginData"] = {"x": value}
+    encoder = SnapshotEncoder(state)
+    with pytest.raises(error):
+        encoder.pieces_now()

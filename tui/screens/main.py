@@ -37,7 +37,7 @@ from tui.widgets.join_info import JoinInfo
 from tui.widgets.map_view import MapView
 from tui.widgets.player_list import PlayerList
 from tui.widgets.status_bar import StatusBar, StatusInfo
-from vtt_host.errors import ActionError, Stale
+from vtt_host.errors import ActionError, Stale, VttError
 from vtt_host.manager import Published
 
 if TYPE_CHECKING:
@@ -186,6 +186,7 @@ class MainScreen(Screen[None]):
         info.code = self.session.join_code()
         info.link = self.session.join_link()
         info.lan = self.session.lan_endpoint()
+        info.metrics = self.session.metrics_access()
 
     def _announce_proposals(self, state: Mapping[str, Any], batch: Sequence[Published]) -> None:
         for published in batch:
@@ -391,7 +392,7 @@ class MainScreen(Screen[None]):
     async def action_rotate_code(self) -> None:
         try:
             code = await self.session.rotate_join_code()
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.notify(str(error), severity="warning")
             return
         self._show_join_info()
@@ -419,10 +420,29 @@ class MainScreen(Screen[None]):
     async def _kick(self, player_id: str, name: str) -> None:
         try:
             closed = await self.session.kick(player_id)
-        except NoCampaign as error:
+        except (VttError, NoCampaign) as error:
             self.notify(str(error), severity="warning")
             return
         self.notify(f"Kicked {name} ({closed} connection{'s' if closed != 1 else ''}).")
+
+    def action_remove_player(self) -> None:
+        row = self._selected_player()
+        if row is None:
+            return
+        if row.connected:
+            self.notify(f"{row.name} is connected: kick them first.", severity="warning")
+            return
+
+        def remove(sure: bool | None) -> None:
+            if sure:
+                action = {"kind": "remove_player", "playerId": row.player_id}
+                self.submit(action, f"{row.name} removed; their seat is free")
+
+        question = (
+            f"Remove {row.name}? Their actors come back to you, their proposals are dropped, "
+            "and they must join again as a new player."
+        )
+        self.app.push_screen(ConfirmScreen(question, yes="Remove"), remove)
 
     def action_assign_actor(self) -> None:
         row = self._selected_player()

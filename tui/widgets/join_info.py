@@ -1,4 +1,7 @@
-"""How players join: the code, the link (LAN or --public-url) and the LAN address."""
+"""How players join: the code, the link (LAN or --public-url) and the LAN address.
+
+Also where the host's metrics are read, and the token another machine needs for them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ class JoinInfo(Widget):
     code: reactive[str | None] = reactive(None)
     link: reactive[str | None] = reactive(None)
     lan: reactive[str | None] = reactive(None)
+    metrics: reactive[tuple[str, str] | None] = reactive(None)
+    """(URL on this machine, bearer token for other machines) of /metrics."""
 
     def watch_code(self, code: str | None) -> None:
         self.set_class(code is None, "-offline")
@@ -27,4 +32,10 @@ class JoinInfo(Widget):
         text.append(self.lan or "—")
         text.append("\nJoin link ", style="bold")
         text.append(self.link or "—", style="underline")
+        if self.metrics is not None:
+            url, token = self.metrics
+            text.append("\nMetrics ", style="bold")
+            text.append(url)
+            text.append("  elsewhere with ", style="dim")
+            text.append(f"Authorization: Bearer {token}", style="dim")
         return text

@@ -21,6 +21,7 @@ class PlayerList(Vertical):
         Binding("c", "screen.copy_link", "Copy link"),
         Binding("r", "screen.rotate_code", "New code"),
         Binding("k", "screen.kick", "Kick"),
+        Binding("x", "screen.remove_player", "Remove"),
         Binding("o", "screen.assign_actor", "Give actor"),
         Binding("w", "screen.whisper", "Whisper"),
     ]

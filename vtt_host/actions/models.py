@@ -151,6 +151,16 @@ class Leave(Model):
     player_id: Id
 
 
+class ForgetPlayers(Model):
+    kind: Literal["forget_players"]
+    player_ids: Annotated[list[Id], Field(min_length=1, max_length=10_000)]
+
+
+class RemovePlayer(Model):
+    kind: Literal["remove_player"]
+    player_id: Id
+
+
 Action = Annotated[
     MoveToken
     | Chat
@@ -173,7 +183,9 @@ Action = Annotated[
     | UpdateSettings
     | Undo
     | Join
-    | Leave,
+    | Leave
+    | ForgetPlayers
+    | RemovePlayer,
     Field(discriminator="kind"),
 ]
 
@@ -181,7 +193,7 @@ ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
 
 PLAYER_KINDS = frozenset({"move_token", "chat", "roll", "propose", "next_turn"})
 """Kinds a player may send; every other client-sent kind is the GM's."""
-INTERNAL_KINDS = frozenset({"join", "leave"})
+INTERNAL_KINDS = frozenset({"join", "leave", "forget_players"})
 APPROVABLE_KINDS = frozenset({"move_token", "chat", "roll", "next_turn"})
 """Player kinds the GM may route through the approval queue (gmSettings.requireApproval)."""
 

@@ -1,4 +1,10 @@
-"""Players joining and leaving: versioned changes everyone sees, sent by the host."""
+"""Players joining, leaving and being forgotten: versioned changes everyone sees.
+
+``join`` and ``leave`` are sent by the host for connections; ``forget_players`` by the
+host at start-up for registrations that never came back; ``remove_player`` by the GM.
+Each also stamps or drops the player's entry in ``players``, so "last seen" survives
+restarts with the campaign itself.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,28 @@ from typing import Any
 
 from vtt_host.actions._common import op
 from vtt_host.actions.context import Caller, Compiled, Context
-from vtt_host.actions.models import Join, Leave
-from vtt_host.errors import Invalid
+from vtt_host.actions.models import ForgetPlayers, Join, Leave, RemovePlayer
+from vtt_host.errors import Invalid, NotFound
+from vtt_host.patching import Op
 
 
 def join(state: dict[str, Any], action: Join, caller: Caller, ctx: Context) -> Compiled:
+    connected = state["currentSession"]["connectedPlayers"]
+    already = any(entry["playerId"] == action.player_id for entry in connected)
     ops = []
     if action.player_id not in state["players"]:
-        player = {"id": action.player_id, "name": action.name, "joinedAt": ctx.now_ms}
+        player = {
+            "id": action.player_id,
+            "name": action.name,
+            "joinedAt": ctx.now_ms,
+            "lastSeenAt": ctx.now_ms,
+        }
         ops.append(op("add", "players", action.player_id, value=player))
-    connected = state["currentSession"]["connectedPlayers"]
-    if any(entry["playerId"] == action.player_id for entry in connected):
-        if not ops:
-            raise Invalid(f"{action.name} is already connected")
+    elif already:
+        raise Invalid(f"{action.name} is already connected")
     else:
+        ops.append(op("add", "players", action.player_id, "lastSeenAt", value=ctx.now_ms))
+    if not already:
         entry = {"playerId": action.player_id, "name": action.name, "since": ctx.now_ms}
         ops.append(op("add", "currentSession", "connectedPlayers", "-", value=entry))
     return Compiled(ops, f"{action.name} joined", mentions=())
@@ -29,9 +43,45 @@ def leave(state: dict[str, Any], action: Leave, caller: Caller, ctx: Context) ->
     connected = state["currentSession"]["connectedPlayers"]
     for index, entry in enumerate(connected):
         if entry["playerId"] == action.player_id:
-            return Compiled(
-                [op("remove", "currentSession", "connectedPlayers", str(index))],
-                f"{entry['name']} left",
-                mentions=(),
-            )
+            ops = [op("remove", "currentSession", "connectedPlayers", str(index))]
+            if action.player_id in state["players"]:
+                ops.append(op("add", "players", action.player_id, "lastSeenAt", value=ctx.now_ms))
+            return Compiled(ops, f"{entry['name']} left", mentions=())
     raise Invalid(f"{action.player_id!r} is not connected")
+
+
+def forget_players(
+    state: dict[str, Any], action: ForgetPlayers, caller: Caller, ctx: Context
+) -> Compiled:
+    """Drop registrations the host found expired (it checked they own nothing)."""
+    gone = [player_id for player_id in action.player_ids if player_id in state["players"]]
+    if not gone:
+        raise Invalid("none of these players is registered")
+    ops = [op("remove", "players", player_id) for player_id in gone]
+    count = len(gone)
+    return Compiled(
+        ops, f"{count} player{'s' if count != 1 else ''} who never came back forgotten", mentions=()
+    )
+
+
+def remove_player(
+    state: dict[str, Any], action: RemovePlayer, caller: Caller, ctx: Context
+) -> Compiled:
+    """The GM makes room: the player's actors go back to the GM, their proposals go."""
+    player = state["players"].get(action.player_id)
+    if player is None:
+        raise NotFound(f"there is no player {action.player_id!r}")
+    session = state["currentSession"]
+    if any(entry["playerId"] == action.player_id for entry in session["connectedPlayers"]):
+        raise Invalid(f"{player['name']} is connected; kick them first")
+    ops: list[Op] = [
+        op("replace", "actors", actor["id"], "owner", value=None)
+        for actor in state["actors"].values()
+        if actor.get("owner") == action.player_id
+    ]
+    pending = session.get("pendingActions", [])
+    for index in reversed(range(len(pending))):
+        if pending[index].get("playerId") == action.player_id:
+            ops.append(op("remove", "currentSession", "pendingActions", str(index)))
+    ops.append(op("remove", "players", action.player_id))
+    return Compiled(ops, f"GM removed {player['name']}", mentions=())

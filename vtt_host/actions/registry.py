@@ -41,6 +41,8 @@ HANDLERS: dict[str, Handler] = {
     "assign_actor": entities.assign_actor,
     "join": presence.join,
     "leave": presence.leave,
+    "forget_players": presence.forget_players,
+    "remove_player": presence.remove_player,
     **{f"create_{name}": entities.create_entity for name in ("actor", "item", "map", "encounter")},
     **{f"update_{name}": entities.update_entity for name in ("actor", "item", "map", "encounter")},
     **{f"delete_{name}": entities.delete_entity for name in ("actor", "item", "map", "encounter")},

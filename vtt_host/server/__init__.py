@@ -1,16 +1,22 @@
 """The network host: PROTOCOL.md v1 over WebSocket, plus HTTP, on one port."""
 
+from vtt_host.server.access import valid_metrics_token
 from vtt_host.server.app import Host, HostError, HostState
 from vtt_host.server.campaign import KICKED_CLOSE_CODE, CampaignBackend, CampaignHub, Grant
+from vtt_host.server.claims import Claim, ClaimEvent, ClaimOutcome
 from vtt_host.server.limits import HostLimits
 
 __all__ = [
     "KICKED_CLOSE_CODE",
     "CampaignBackend",
     "CampaignHub",
+    "Claim",
+    "ClaimEvent",
+    "ClaimOutcome",
     "Grant",
     "Host",
     "HostError",
     "HostLimits",
     "HostState",
+    "valid_metrics_token",
 ]

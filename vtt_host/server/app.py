@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,14 +22,11 @@ from typing import Any, Literal
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from vtt_host.gcpolicy import QuietCollector
-from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant
-from vtt_host.server.connection import (
-    CLOSE_GOING_AWAY,
-    CLOSE_TOO_MANY,
-    CLOSE_UNAUTHORIZED,
-    Connection,
-    Refusal,
-)
+from vtt_host.server.access import valid_metrics_token
+from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
+from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
+from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
+from vtt_host.server.connection import Connection
 from vtt_host.server.frames import PROTOCOL_VERSION, Hello
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
@@ -38,6 +36,7 @@ from vtt_host.server.writes import WriteCoalescer
 logger = logging.getLogger(__name__)
 
 OpenCampaign = Callable[[str], Awaitable[CampaignBackend | None]]
+METRICS_TOKEN_BYTES = 32
 
 
 class HostState(enum.Enum):
@@ -66,14 +65,20 @@ class Host:
         open_campaign: OpenCampaign | None = None,
         # protection
         limits: HostLimits | None = None,
+        metrics_token: str | None = None,
         # None by default: websockets deflates on the event loop, and a 4.5 MB welcome
         # then stalls every other player for ~100 ms while gaining little (JSON of
         # campaigns compresses ~1.4:1). Patches are a couple of hundred bytes.
         compression: Literal["deflate"] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        if metrics_token is not None and not valid_metrics_token(metrics_token):
+            raise HostError("a metrics token is 16 to 256 letters, digits or ._~+/- (then = signs)")
         self._bind = (host, port)
         self._limits = limits or HostLimits()
+        self.metrics_token = metrics_token or secrets.token_urlsafe(METRICS_TOKEN_BYTES)
+        """The bearer token that opens /metrics and the detailed /healthz to others."""
         self._compression = compression
         self._clock = clock
         self._open_campaign = open_campaign
@@ -81,13 +86,23 @@ class Host:
         self._writes = WriteCoalescer()
         self._collector: asyncio.Task[None] | None = None
         self._failed_hellos = FailedHelloTracker(
-            max_failures=self._limits.failed_hellos,
+            per_address=self._limits.failed_hellos,
+            host_wide=self._limits.failed_hellos_host_wide,
             window_s=self._limits.failed_hello_window_s,
-            lockout_s=self._limits.lockout_s,
+            max_wait_s=self._limits.slowed_hello_max_wait_s,
             clock=clock,
         )
+        self._gate = HelloGate(
+            self._failed_hellos,
+            waiting_per_address=self._limits.waiting_hellos_per_address,
+            sleep=sleep,
+        )
         self._routes = HttpRoutes(
-            health=self.health, metrics=self._render_metrics, assets=assets, web_dir=web_dir
+            health=self.health,
+            metrics=self._render_metrics,
+            metrics_token=self.metrics_token,
+            assets=assets,
+            web_dir=web_dir,
         )
         self._hubs: dict[str, CampaignHub] = {}
         self._hub_lock = asyncio.Lock()
@@ -162,6 +177,7 @@ class Host:
             host,
             port,
             process_request=self._routes,
+            process_response=self._routes.harden,
             # limits
             max_size=self._limits.max_frame_bytes,
             open_timeout=self._limits.hello_timeout_s,
@@ -194,6 +210,11 @@ class Host:
     def local_http_url(self) -> str:
         return self.local_url.replace("ws://", "http://", 1).removesuffix(WS_PATH) + "/"
 
+    @property
+    def metrics_url(self) -> str:
+        """Where this machine reads /metrics (others add the metrics token)."""
+        return self.local_http_url + "metrics"
+
     async def close(self) -> None:
         """Stop serving; safe to call more than once and from several tasks."""
         if self._closed is None:
@@ -207,6 +228,7 @@ class Host:
 
     async def _shutdown(self) -> None:
         self._state = HostState.CLOSING
+        self._gate.close()
         if self._collector is not None:
             self._collector.cancel()
         if self._server is not None:
@@ -246,17 +268,43 @@ class Host:
         finally:
             self._connections.discard(connection)
 
-    async def _authenticate(self, hello: Hello, address: str) -> tuple[CampaignHub, Grant]:
-        """Find the campaign and role a hello's credential grants; Refusal otherwise."""
-        if self._failed_hellos.is_locked(address):
-            raise Refusal(CLOSE_TOO_MANY, "too many failed attempts; wait a minute")
+    async def _authenticate(
+        self, hello: Hello, address: str, holder: Holder
+    ) -> tuple[CampaignHub, Grant]:
+        """Find the campaign and role a hello's credential grants; Refusal otherwise.
+
+        Every 4001 counts as a failed attempt of the address (a claim the GM refused or
+        let expire included). A join code waits its turn first when failures are past
+        the limits; a token is checked at once. A claim on a known name waits in
+        ``_admit`` (the holder was sent ``claim_pending``) until the GM decides.
+        """
+        if hello.code is not None:
+            await self._wait_turn(address)
+        try:
+            return await self._admit(hello, address, holder)
+        except Refusal as refusal:
+            if refusal.code == CLOSE_UNAUTHORIZED:
+                self._failed_hellos.record_failure(address)
+                logger.info("refused a hello from %s", address)
+            raise
+
+    async def _wait_turn(self, address: str) -> None:
+        try:
+            waited_s = await self._gate.wait_turn(address)
+        except TooManyWaiting:
+            logger.info("too many slowed hellos at once from %s", address)
+            raise Refusal(CLOSE_TOO_MANY, "too many attempts at once; wait") from None
+        except GateClosed:
+            raise Refusal(CLOSE_GOING_AWAY, "the host is shutting down") from None
+        if waited_s > 0.0:
+            self.metrics.hellos_slowed += 1
+
+    async def _admit(self, hello: Hello, address: str, holder: Holder) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
-            grant = await hub.admit(hello)
+            grant = await hub.admit(hello, address, holder)
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant
-        self._failed_hellos.record_failure(address)
-        logger.info("refused a hello from %s", address)
         raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
 
     async def _candidates(self, campaign: str | None) -> list[CampaignHub]:
@@ -277,6 +325,7 @@ class Host:
     # -- observability ---------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
+        """The detailed health; HTTP shows anyone else only its ``ok``."""
         return {
             "ok": self._state is HostState.RUNNING,
             "protocol": PROTOCOL_VERSION,
@@ -297,5 +346,6 @@ class Host:
                 "vtt_connections": float(len(self._connections)),
                 "vtt_campaigns": float(len(self._hubs)),
                 "vtt_failed_hello_addresses": float(len(self._failed_hellos)),
+                "vtt_hellos_waiting": float(self._gate.waiting),
             }
         )

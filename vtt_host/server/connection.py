@@ -23,18 +23,30 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State as WebSocketState
 
-from vtt_host.actions import GM_CALLER, Caller
+from vtt_host.actions import GM_CALLER, Caller, parse_action
 from vtt_host.errors import ActionError, Stale
 from vtt_host.manager import Applied, Published
 from vtt_host.server import frames
-from vtt_host.server.campaign import CampaignHub, Grant
+from vtt_host.server.campaign import CampaignHub, Grant, Holder
+from vtt_host.server.closes import (
+    CLOSE_BAD_HELLO,
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_PROTOCOL,
+    CLOSE_TOO_MANY,
+    CLOSE_TOO_SLOW,
+    Refusal,
+    clip_reason,
+)
 from vtt_host.server.frames import (
     ActionFrame,
     BadFrame,
     ClientFrame,
+    DecideClaimFrame,
     DecideFrame,
     Hello,
     KickFrame,
+    NotPlainFrame,
     PingFrame,
     RotateCodeFrame,
     ServerFrame,
@@ -96,32 +108,10 @@ def _size(frame: ServerFrame) -> int:
     return len(frame) if isinstance(frame, str) else frame.size
 
 
-CLOSE_UNAUTHORIZED = 4001
-CLOSE_PROTOCOL = 4002
-CLOSE_BAD_HELLO = 4003
-CLOSE_TOO_MANY = 4008
-CLOSE_TOO_SLOW = 1013
-CLOSE_GOING_AWAY = 1001
-CLOSE_INTERNAL_ERROR = 1011
 SLOW_CLOSE_TIMEOUT_S = 1.0
-CLOSE_REASON_BYTES = 123
 
 
-def clip_reason(reason: str) -> str:
-    """A close reason fits in a control frame: at most 123 bytes of UTF-8."""
-    return reason.encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
-
-
-class Refusal(Exception):
-    """A hello that is answered with a close code (PROTOCOL.md "Refusals")."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
-        self.code = code
-        self.reason = reason
-
-
-Authenticate = Callable[[Hello, str], Awaitable[tuple[CampaignHub, Grant]]]
+Authenticate = Callable[[Hello, str, Holder], Awaitable[tuple[CampaignHub, Grant]]]
 
 
 class State(enum.Enum):
@@ -239,7 +229,7 @@ class Connection:
             if hello is None:
                 return
             try:
-                self.hub, self.grant = await self._authenticate(hello, self.address)
+                self.hub, self.grant = await self._authenticate(hello, self.address, self)
             except Refusal as refusal:
                 self._metrics.hellos_refused[refusal.code] += 1
                 await self._close_now(refusal.code, refusal.reason)
@@ -271,6 +261,15 @@ class Connection:
         except BadFrame as error:
             await self._close_now(CLOSE_BAD_HELLO, error.message)
         return None
+
+    async def hold(self, frame: str) -> None:
+        """A frame before the welcome: the hello waits on the GM (``claim_pending``)."""
+        await self.ws.send(frame)
+        self._metrics.frames_out += 1
+        self._metrics.bytes_out += len(frame)
+
+    async def wait_closed(self) -> None:
+        await self.ws.wait_closed()
 
     def start(self, first: list[ServerFrame]) -> None:
         """Queue the welcome (and missed versions), then what was held meanwhile."""
@@ -422,7 +421,7 @@ class Connection:
             try:
                 frame = frames.parse_frame(message)
             except BadFrame as error:
-                self.send(frames.error("bad_message", error.message, error.frame_id))
+                self._refuse_bad_frame(error)
                 continue
             if verdict is Verdict.REFUSE:
                 self._refuse_rate_limited(frame)
@@ -430,6 +429,13 @@ class Connection:
             await self._dispatch(frame, received)
             # The reply (an ack, after the patch it acknowledges) leaves first.
             self._writes.flush_one(self)
+
+    def _refuse_bad_frame(self, error: BadFrame) -> None:
+        if isinstance(error, NotPlainFrame) and error.answered_with_ack:
+            self._metrics.action("rejected", error.code)
+            self.send(frames.ack_rejected(error.frame_id, error.code, error.message))
+        else:
+            self.send(frames.error(error.code, error.message, error.frame_id))
 
     def _refuse_rate_limited(self, frame: ClientFrame) -> None:
         message = "slow down: at most 30 frames a second"
@@ -455,11 +461,14 @@ class Connection:
             self.send(frames.reply("join_code", frame.id, joinCode=code))
         elif isinstance(frame, KickFrame):
             await self._on_kick(frame)
+        elif isinstance(frame, DecideClaimFrame):
+            self._on_decide_claim(frame)
 
     async def _on_action(self, frame: ActionFrame, received: float) -> None:
         assert self.hub is not None
         try:
-            outcome = await self.hub.manager.submit(frame.action, self.caller)
+            # Parsed here: the frame decoder already refused what is not plain JSON.
+            outcome = await self.hub.manager.submit(parse_action(frame.action), self.caller)
         except ActionError as error:
             self._metrics.action("rejected", error.code)
             self.send(frames.ack_rejected(frame.id, error.code, error.message))
@@ -507,6 +516,17 @@ class Connection:
         self.send(frames.ack_applied(frame.id, outcome.version))
         self._metrics.action("applied")
         self._metrics.ack_latency.observe(self._clock() - received)
+
+    def _on_decide_claim(self, frame: DecideClaimFrame) -> None:
+        assert self.hub is not None
+        if not self.hub.decide_claim(frame.claim_id, frame.approve):
+            message = "that request is no longer waiting (decided, expired or withdrawn)"
+            self.send(frames.error("not_found", message, frame.id))
+            return
+        reply = frames.reply(
+            "claim_decided", frame.id, claimId=frame.claim_id, approved=frame.approve
+        )
+        self.send(reply)
 
     async def _on_kick(self, frame: KickFrame) -> None:
         assert self.hub is not None

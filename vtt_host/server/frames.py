@@ -1,9 +1,11 @@
 """The wire codec: strict models for client frames, builders for server frames.
 
 Pure: text in, models or text out (a welcome's view stays in UTF-8 pieces). Client
-frames reject unknown fields (PROTOCOL.md: "Unknown fields are rejected, not ignored");
-the first frame's failures map to close codes, later frames' to ``error`` frames, and
-the caller decides which applies.
+frames must be plain JSON (PROTOCOL.md "Limits": finite numbers that fit a double, valid
+Unicode, at most 64 levels of nesting; and unique keys) and reject unknown fields
+("Unknown fields are rejected, not ignored"); the first frame's failures map to close
+codes, later frames' to ``error`` frames or rejected acks, and the caller decides which
+applies.
 """
 
 from __future__ import annotations
@@ -23,28 +25,54 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from storage import NotPlainJson, check_plain, load_plain
 from vtt_host.schema import Id, JsonPatchOp
 
 PROTOCOL_VERSION = 1
+MAX_FRAME_DEPTH = 64
+"""Levels of nesting in a client frame, the frame object itself being level 1."""
 
-FrameId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+FRAME_ID_MAX_CHARS = 128
+FrameId = Annotated[str, StringConstraints(min_length=1, max_length=FRAME_ID_MAX_CHARS)]
 Credential = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-PlayerName = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=64, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$"
-    ),
-]
+PlayerName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+"""Checked and normalised by ``vtt_host.names`` at admission, which says what is wrong."""
 Reason = Annotated[str, StringConstraints(max_length=500)]
 
 
 class BadFrame(Exception):
     """A frame that is not valid JSON or not a valid client frame."""
 
+    code = "bad_message"
+    """The ``error`` code a frame after the hello is answered with."""
+
     def __init__(self, message: str, *, frame_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.frame_id = frame_id
+
+
+class NotPlainFrame(BadFrame):
+    """JSON carrying values plain JSON cannot (1e400, lone surrogates, deep nesting).
+
+    Refused as ``invalid`` (PROTOCOL.md "Limits"). ``frame_type`` is the frame's type when
+    it could still be read, so an action or a decision is answered with its ``ack``.
+    """
+
+    code = "invalid"
+
+    def __init__(
+        self, message: str, *, frame_id: str | None = None, frame_type: str | None = None
+    ) -> None:
+        super().__init__(message, frame_id=frame_id)
+        self.frame_type = frame_type
+
+    @property
+    def answered_with_ack(self) -> bool:
+        """An action with an id, or a decision, gets its one ``ack`` even when refused."""
+        return self.frame_type == "decide" or (
+            self.frame_type == "action" and self.frame_id is not None
+        )
 
 
 class UnsupportedProtocol(BadFrame):
@@ -70,6 +98,9 @@ class Hello(Frame):
     resume: Credential | None = None
     since: Annotated[int, Field(ge=0)] | None = None
     campaign: Credential | None = None
+    recovery: Credential | None = None
+    """Extension: the player's recovery code, with ``code`` and their name, to come in
+    from a new device without waiting for the GM."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Hello:
@@ -80,6 +111,8 @@ class Hello(Frame):
             raise ValueError("joining with a code needs a name")
         if self.since is not None and self.resume is None:
             raise ValueError("since goes with resume")
+        if self.recovery is not None and self.code is None:
+            raise ValueError("recovery goes with code and name")
         return self
 
 
@@ -120,6 +153,15 @@ class KickFrame(Frame):
     player_id: Id
 
 
+class DecideClaimFrame(Frame):
+    """GM only (extension): let a claimant in as the player they named, or refuse."""
+
+    type: Literal["decide_claim"]
+    id: FrameId | None = None
+    claim_id: Id
+    approve: bool
+
+
 class PingFrame(Frame):
     """Anyone (extension): answered with ``pong``; an application-level round trip."""
 
@@ -128,32 +170,65 @@ class PingFrame(Frame):
 
 
 ClientFrame = Annotated[
-    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | PingFrame,
+    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | DecideClaimFrame | PingFrame,
     Field(discriminator="type"),
 ]
 _CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
-GM_FRAME_TYPES = frozenset({"rotate_code", "kick"})
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
-"""One decoder for every frame (``json.loads`` with options builds a new one per call)."""
+GM_FRAME_TYPES = frozenset({"rotate_code", "kick", "decide_claim"})
 
 
 def load_object(text: str | bytes) -> dict[str, Any]:
-    """Parse one frame's JSON object; BadFrame for anything else (binary, NaN, arrays)."""
+    """Parse one frame's JSON object; BadFrame for anything else (binary, arrays, not JSON),
+    NotPlainFrame for JSON that is not plain."""
     if isinstance(text, bytes):
         raise BadFrame("frames are text, one JSON object each")
     try:
-        data = _decode(text)
-    except (ValueError, RecursionError):
+        data = load_plain(text, max_depth=MAX_FRAME_DEPTH)
+    except NotPlainJson as error:
+        frame_type, frame_id = _head_of(text)
+        raise NotPlainFrame(
+            f"the frame is not plain JSON: {error}", frame_id=frame_id, frame_type=frame_type
+        ) from None
+    except ValueError:
         raise BadFrame("the frame is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadFrame("a frame is a JSON object")
     return data
+
+
+def _ignore(_: str) -> None:
+    return None
+
+
+_decode_leniently = json.JSONDecoder(
+    parse_float=_ignore, parse_int=_ignore, parse_constant=_ignore
+).decode
+
+
+def _head_of(text: str) -> tuple[str | None, str | None]:
+    """A refused frame's type and id, read leniently, so the answer can name it.
+
+    Runs only for refused frames; an id that is not itself plain is not echoed.
+    """
+    try:
+        data = _decode_leniently(text)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    frame_type, frame_id = data.get("type"), data.get("id")
+    return (
+        frame_type if isinstance(frame_type, str) and _echoable(frame_type) else None,
+        frame_id if isinstance(frame_id, str) and _echoable(frame_id) else None,
+    )
+
+
+def _echoable(text: str) -> bool:
+    try:
+        check_plain(text, max_depth=0)
+    except NotPlainJson:
+        return False
+    return len(text) <= FRAME_ID_MAX_CHARS
 
 
 def _describe(error: ValidationError) -> str:
@@ -315,6 +390,30 @@ def error(code: str, message: str, frame_id: str | None = None) -> str:
     if frame_id is not None:
         frame["id"] = frame_id
     return dump(frame)
+
+
+def claim_pending(timeout_s: float) -> str:
+    """To a claimant: the GM is asked; the welcome (or a 4001 close) follows."""
+    return dump({"type": "claim_pending", "timeoutMs": round(timeout_s * 1000)})
+
+
+def claim(claim_id: str, player_id: str, name: str, address: str, seconds_left: float) -> str:
+    """To GM connections: someone asks to come in as this player."""
+    return dump(
+        {
+            "type": "claim",
+            "claimId": claim_id,
+            "playerId": player_id,
+            "name": name,
+            "address": address,
+            "expiresInMs": round(seconds_left * 1000),
+        }
+    )
+
+
+def claim_ended(claim_id: str, outcome: str) -> str:
+    """To GM connections: the claim is decided, expired or withdrawn."""
+    return dump({"type": "claim_ended", "claimId": claim_id, "outcome": outcome})
 
 
 def reply(type_: str, frame_id: str | None, **fields: Any) -> str:

@@ -1,10 +1,14 @@
 """Plain HTTP on the WebSocket port: the browser client, health, metrics and assets.
 
 websockets hands every request to ``process_request`` before its handshake; returning
-a Response answers it as HTTP, returning None lets ``/ws`` upgrade. Only GET exists.
-Files are served by name from fixed roots: a path segment must look like a file name
-(no leading dot, no separators, no escapes), and the resolved file must still lie
-inside the root, so neither ``..`` nor a symlink reaches anything else.
+a Response answers it as HTTP, returning None lets ``/ws`` upgrade. Only GET and HEAD
+are answered (anything else: 405, nothing happens). Files are served by name from fixed
+roots: a path segment must look like a file name (no leading dot, no separators, no
+escapes), and the resolved file must still lie inside the root, so neither ``..`` nor a
+symlink reaches anything else. Anyone gets a bare health answer; the detailed one and
+``/metrics`` only this machine or a metrics token holder (``access``). Pages carry a
+Content-Security-Policy that allows only the host's own scripts, styles, images and
+WebSocket; every other answer one that allows nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from vtt_host.server.access import may_read_details
+
 logger = logging.getLogger(__name__)
 
 WS_PATH = "/ws"
@@ -31,12 +37,26 @@ ASSET_PATH = re.compile(r"^/assets/([0-9a-f]{64})$")
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_WEB_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+ALLOWED_METHODS = ("GET", "HEAD")
 WEB_HEADERS = {
     "Cache-Control": "no-cache",
     # Join links may carry the code: never leak it to other sites.
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
+NOTHING_CSP = "default-src 'none'; frame-ancestors 'none'"
+"""For answers that are not pages (JSON, text, errors): nothing in them may run."""
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'{sockets}; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+"""The browser client's own files only: no inline script or style, no other origin.
+``data:`` images are the page's empty favicon; ``connect-src`` names the WebSocket
+on the page's own host explicitly (ws: and wss:), for browsers whose 'self' does not
+cover it."""
+HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$")
 
 PLACEHOLDER_PAGE = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vtt-host</title></head>
@@ -59,21 +79,34 @@ def response(
     content_type: str,
     extra: dict[str, str] | None = None,
 ) -> Response:
-    headers = Headers(
-        [
-            ("Date", email.utils.formatdate(usegmt=True)),
-            ("Connection", "close"),
-            ("Content-Length", str(len(body))),
-            ("Content-Type", content_type),
-            ("X-Content-Type-Options", "nosniff"),
-            *(extra or {}).items(),
-        ]
-    )
-    return Response(status.value, status.phrase, headers, body)
+    fields = {
+        "Date": email.utils.formatdate(usegmt=True),
+        "Connection": "close",
+        "Content-Length": str(len(body)),
+        "Content-Type": content_type,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": NOTHING_CSP,
+        **(extra or {}),
+    }
+    return Response(status.value, status.phrase, Headers(fields.items()), body)
 
 
-def text_response(status: http.HTTPStatus, text: str) -> Response:
-    return response(status, text.encode(), "text/plain; charset=utf-8")
+def without_body(answer: Response) -> Response:
+    """The answer to HEAD: the GET answer's headers (its Content-Length too), no body."""
+    return Response(answer.status_code, answer.reason_phrase, answer.headers, b"")
+
+
+def page_csp(host: str | None) -> str:
+    """The pages' policy; the WebSocket named on the host the browser asked for."""
+    if host is None or not HOST_HEADER.match(host):
+        return PAGE_CSP.format(sockets="")
+    return PAGE_CSP.format(sockets=f" ws://{host} wss://{host}")
+
+
+def text_response(
+    status: http.HTTPStatus, text: str, extra: dict[str, str] | None = None
+) -> Response:
+    return response(status, text.encode(), "text/plain; charset=utf-8", extra)
 
 
 def content_type(path: Path) -> str:
@@ -108,40 +141,90 @@ def _read_limited(path: Path) -> bytes | None:
 
 
 class HttpRoutes:
-    """The ``process_request`` hook: answers every path but ``/ws``."""
+    """The ``process_request`` hook: answers every request but a GET of ``/ws``."""
 
     def __init__(
         self,
         *,
         health: Callable[[], dict[str, Any]],
         metrics: Callable[[], str],
+        metrics_token: str,
         assets: AssetLookup | None = None,
         web_dir: Path | None = DEFAULT_WEB_DIR,
     ) -> None:
         self._health = health
         self._metrics = metrics
+        self._metrics_token = metrics_token
         self._assets = assets
         self._web_dir = web_dir
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.method not in ALLOWED_METHODS:
+            return text_response(
+                http.HTTPStatus.METHOD_NOT_ALLOWED,
+                "method not allowed\n",
+                {"Allow": ", ".join(ALLOWED_METHODS)},
+            )
         path = request.path.split("?", 1)[0]
-        if path == WS_PATH:
+        if path == WS_PATH and request.method == "GET":
             return None
+        answer = await self._answer(connection, request, path)
+        return without_body(answer) if request.method == "HEAD" else answer
+
+    def harden(
+        self, connection: ServerConnection, request: Request, answer: Response
+    ) -> Response | None:
+        """The ``process_response`` hook: websockets' own refusals (a bad handshake on
+        ``/ws``, which quote the client's headers) get the headers every answer has."""
+        if answer.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
+            for name, value in (
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", NOTHING_CSP),
+            ):
+                if name not in answer.headers:
+                    answer.headers[name] = value
+        return None
+
+    async def _answer(self, connection: ServerConnection, request: Request, path: str) -> Response:
+        if path == WS_PATH:
+            return text_response(
+                http.HTTPStatus.UPGRADE_REQUIRED, "upgrade required\n", {"Upgrade": "websocket"}
+            )
         if path == "/healthz":
-            body = json.dumps(self._health()).encode()
-            return response(
-                http.HTTPStatus.OK, body, "application/json", {"Cache-Control": "no-store"}
-            )
+            return self._health_answer(self._details_allowed(connection, request))
         if path == "/metrics":
-            return response(
-                http.HTTPStatus.OK,
-                self._metrics().encode(),
-                "text/plain; version=0.0.4; charset=utf-8",
-            )
+            return self._metrics_answer(self._details_allowed(connection, request))
         match = ASSET_PATH.match(path)
         if match:
             return await self._asset(match.group(1))
-        return await self._web_file(path)
+        return await self._web_file(path, request.headers.get_all("Host"))
+
+    def _details_allowed(self, connection: ServerConnection, request: Request) -> bool:
+        remote = connection.remote_address
+        peer = str(remote[0]) if remote else None
+        return may_read_details(peer, request.headers, self._metrics_token)
+
+    def _health_answer(self, detailed: bool) -> Response:
+        health = self._health()
+        body = health if detailed else {"ok": bool(health["ok"])}
+        status = http.HTTPStatus.OK if health["ok"] else http.HTTPStatus.SERVICE_UNAVAILABLE
+        return response(
+            status, json.dumps(body).encode(), "application/json", {"Cache-Control": "no-store"}
+        )
+
+    def _metrics_answer(self, allowed: bool) -> Response:
+        if not allowed:
+            return text_response(
+                http.HTTPStatus.UNAUTHORIZED,
+                "metrics are for this machine or a metrics token\n",
+                {"WWW-Authenticate": 'Bearer realm="vtt-host metrics"'},
+            )
+        return response(
+            http.HTTPStatus.OK,
+            self._metrics().encode(),
+            "text/plain; version=0.0.4; charset=utf-8",
+            {"Cache-Control": "no-store"},
+        )
 
     async def _asset(self, sha: str) -> Response:
         found = self._assets.path(sha) if self._assets is not None else None
@@ -160,15 +243,19 @@ class HttpRoutes:
             },
         )
 
-    async def _web_file(self, path: str) -> Response:
+    async def _web_file(self, path: str, hosts: list[str]) -> Response:
+        page_headers = {
+            **WEB_HEADERS,
+            "Content-Security-Policy": page_csp(hosts[0] if len(hosts) == 1 else None),
+        }
         found = safe_file(self._web_dir, path) if self._web_dir is not None else None
         if found is None:
             if path in ("/", "/index.html"):
                 return response(
-                    http.HTTPStatus.OK, PLACEHOLDER_PAGE, "text/html; charset=utf-8", WEB_HEADERS
+                    http.HTTPStatus.OK, PLACEHOLDER_PAGE, "text/html; charset=utf-8", page_headers
                 )
             return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
         data = await asyncio.to_thread(_read_limited, found)
         if data is None:
             return text_response(http.HTTPStatus.NOT_FOUND, "not found\n")
-        return response(http.HTTPStatus.OK, data, content_type(found), WEB_HEADERS)
+        return response(http.HTTPStatus.OK, data, content_type(found), page_headers)

@@ -55,6 +55,7 @@ class Metrics:
     bytes_out: int = 0
     actions: Counter[tuple[str, str]] = field(default_factory=Counter)
     hellos_refused: Counter[int] = field(default_factory=Counter)
+    hellos_slowed: int = 0
     closed_slow: int = 0
     ack_latency: Histogram = field(default_factory=Histogram)
 
@@ -112,6 +113,12 @@ class Metrics:
                 f'vtt_hellos_refused_total{{code="{code}"}} {count}'
                 for code, count in sorted(self.hellos_refused.items())
             ],
+        )
+        metric(
+            "vtt_hellos_slowed_total",
+            "counter",
+            "Join-code hellos that waited their turn past the failed-attempt limits",
+            [f"vtt_hellos_slowed_total {self.hellos_slowed}"],
         )
         metric(
             "vtt_slow_clients_closed_total",

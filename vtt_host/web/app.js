@@ -54,6 +54,7 @@ function showJoin(message = "") {
   $("#game").hidden = true;
   $("#me").hidden = true;
   $("#join-screen").hidden = false;
+  $("#claim-wait").hidden = true;
   const error = $("#join-error");
   error.textContent = message;
   error.hidden = !message;
@@ -79,6 +80,7 @@ function join(event) {
   event.preventDefault();
   const name = $("#join-name").value.trim();
   const code = $("#join-code").value.trim();
+  const recovery = $("#join-recovery").value.trim();
   const error = $("#join-error");
   if (!name || !code) {
     error.textContent = !name ? "Enter your name." : "Enter the join code.";
@@ -92,12 +94,29 @@ function join(event) {
   app.name = name;
   store.saveName(name);
   window.__vttJoinStarted = performance.now();
-  app.link.join(name, code);
+  app.recoveryTried = Boolean(recovery);
+  app.link.join(name, code, recovery);
+}
+
+// The host asked the GM whether this device is the player of that name.
+function claimPending(frame) {
+  const minutes = Math.max(1, Math.round((frame.timeoutMs || 120000) / 60000));
+  $("#claim-wait-text").textContent =
+    `“${app.name}” is already at this table. Waiting for the GM to confirm that it is you (up to ${minutes} min)…`;
+  $("#claim-wait").hidden = false;
+  $("#join-error").hidden = true;
+  $("#join-button").textContent = "Waiting for the GM…";
+}
+
+function cancelClaim() {
+  app.link.stop();
+  showJoin("");
 }
 
 const REFUSALS = {
   4001: {
     join: "That join code was not accepted. Check it with your GM — codes can change.",
+    recovery: "That join code or recovery code was not accepted. Check both; without a recovery code, the GM is asked to confirm it is you.",
     resume: "Your session has ended (the GM may have changed the code or reset the game). Join again.",
   },
   4002: "This page does not speak the host's protocol version. Reload the page; if that does not help, the host needs updating.",
@@ -107,9 +126,37 @@ const REFUSALS = {
   1009: "A message was too large for the host.",
 };
 
+// What the host said, as a sentence ("the table is full" -> "The table is full.").
+function sentence(reason) {
+  const text = (reason || "").trim();
+  if (!text) return "";
+  return `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;
+}
+
+function claimRefusal(code, reason) {
+  if (code === 4001 && /in time/.test(reason || "")) {
+    return "The GM did not answer in time. Ask them to look out for your request, then join again.";
+  }
+  if (code === 4001) {
+    return `The GM did not confirm that you are “${app.name}”. If you are new here, choose another name; if it is you, use your recovery code or ask the GM.`;
+  }
+  return sentence(reason) || "The GM could not be asked. Try again.";
+}
+
 function refused(code, reason, during) {
+  if (during === "claim") {
+    showJoin(claimRefusal(code, reason));
+    return;
+  }
   let text = REFUSALS[code];
-  if (text && typeof text === "object") text = during === "join" ? text.join : text.resume;
+  if (text && typeof text === "object") {
+    if (during !== "join") text = text.resume;
+    else text = app.recoveryTried ? text.recovery : text.join;
+  }
+  if (during === "join" && code === 4003 && reason) {
+    text = /^that name/i.test(reason) ? sentence(reason) : `That name cannot be used: ${reason}.`;
+  }
+  if (code === 4008 && reason && !/too many messages/.test(reason)) text = sentence(reason);
   if (!text) {
     if (/full/i.test(reason || "")) text = "The game is full right now. Try again later.";
     else if (code === 1001) text = "The host has closed the game.";
@@ -127,14 +174,38 @@ function refused(code, reason, during) {
   showJoin(text);
 }
 
+function showRecoveryCode(code, name) {
+  $("#recovery-code").textContent = code;
+  $("#recovery-name").textContent = name;
+  $("#recovery-notice").hidden = false;
+  $("#recovery-done").focus();
+}
+
+function hideRecoveryCode() {
+  $("#recovery-notice").hidden = true;
+  $("#recovery-code").textContent = "";
+}
+
+async function copyRecoveryCode() {
+  try {
+    await navigator.clipboard.writeText($("#recovery-code").textContent);
+    toast("Recovery code copied.", "success");
+  } catch {
+    toast("Copying is not allowed here: write the code down.", "error");
+  }
+}
+
 function welcomed(frame, fresh) {
   const link = app.link;
   app.me = frame.playerId;
+  $("#claim-wait").hidden = true;
   const players = link.view.players || {};
   app.name = frame.name || players[frame.playerId]?.name || app.name || store.lastName();
   store.saveSession(frame.campaign, { session: frame.session, playerId: frame.playerId, name: app.name });
   $("#loading").hidden = true;
   showGame();
+  // Given once, at the first registration; never stored by the page.
+  if (frame.recoveryCode) showRecoveryCode(frame.recoveryCode, app.name);
   if (fresh) {
     app.freshChat = true;
     ALL.forEach((area) => app.dirty.add(area));
@@ -390,6 +461,9 @@ function start() {
   views.propose = new ProposeView($("#panel-propose"), { onPropose: propose, onNotice });
   setupTabs();
   $("#join-form").addEventListener("submit", join);
+  $("#claim-cancel").addEventListener("click", cancelClaim);
+  $("#recovery-copy").addEventListener("click", copyRecoveryCode);
+  $("#recovery-done").addEventListener("click", hideRecoveryCode);
   $("#leave").addEventListener("click", leave);
   $("#end-turn-top").addEventListener("click", endTurn);
   window.addEventListener("pagehide", saveForReload);
@@ -404,6 +478,7 @@ function start() {
       onFrame: frameReceived,
       onStatus: showStatus,
       onRefused: refused,
+      onClaimPending: claimPending,
     },
     { campaign: urlCampaign },
   );

@@ -22,7 +22,9 @@ const ACK_TIMEOUT_MS = 15000;
 
 export class Link {
   // handlers: onWelcome(welcome, fresh), onPatch(frame), onFrame(frame),
-  // onStatus(status, detail), onRefused(code, reason, during)
+  // onStatus(status, detail), onRefused(code, reason, during), onClaimPending(frame)
+  // `during` is "join", "claim" (the host asked the GM whether this is that player),
+  // "resume" or "session" (refused after being in).
   constructor(handlers, { url = defaultUrl(), campaign = null } = {}) {
     this.handlers = handlers;
     this.url = url;
@@ -42,15 +44,19 @@ export class Link {
     this.stopped = true;
     this.status = "offline";
     this.pauseUntil = 0;
+    this.claimPending = false;
     window.addEventListener("online", () => this.retryNow());
     window.addEventListener("offline", () => this.setStatus("offline", "This device is offline."));
   }
 
-  // A fresh join with a name and code; resolves nothing, reports through handlers.
-  join(name, code) {
+  // A fresh join with a name and code (and the player's recovery code, from a new
+  // device); resolves nothing, reports through handlers.
+  join(name, code, recovery = "") {
     this.stopped = false;
     this.session = null;
-    this.open({ type: "hello", protocol: PROTOCOL, name, code }, "join");
+    const hello = { type: "hello", protocol: PROTOCOL, name, code };
+    if (recovery) hello.recovery = recovery;
+    this.open(hello, "join");
   }
 
   // Resume a stored session; `view`/`version` may be a cached view or null.
@@ -72,6 +78,7 @@ export class Link {
     this.closeSocket();
     if (this.campaign) hello.campaign = this.campaign;
     this.welcomed = false;
+    this.claimPending = false;
     this.setStatus(this.attempt === 0 && during === "join" ? "connecting" : "reconnecting");
     let ws;
     try {
@@ -105,6 +112,14 @@ export class Link {
     if (this.stopped) return;
     const wasWelcomed = this.welcomed;
     this.welcomed = false;
+    if (this.claimPending) {
+      // The GM was asked and did not let us in (or we gave up): never retry by itself.
+      this.claimPending = false;
+      this.stopped = true;
+      this.setStatus("offline");
+      this.handlers.onRefused(code, reason, "claim");
+      return;
+    }
     const kind = CLOSE_MESSAGES[code];
     if (kind === "too_many" && this.session && during !== "join") {
       // Too many messages or attempts: wait it out, then resume.
@@ -192,6 +207,10 @@ export class Link {
       case "pong":
         clearTimeout(this.pongTimer);
         return undefined;
+      case "claim_pending":
+        this.claimPending = true;
+        this.setStatus("connecting", "Waiting for the GM.");
+        return this.handlers.onClaimPending(frame);
       default: {
         const waiter = frame.id !== undefined ? this.waiting.get(frame.id) : undefined;
         if (waiter) {
@@ -219,6 +238,7 @@ export class Link {
     this.role = frame.role;
     this.campaign = frame.campaign;
     this.welcomed = true;
+    this.claimPending = false;
     this.attempt = 0;
     this.pauseUntil = 0;
     this.setStatus("connected");

@@ -40,7 +40,8 @@ async def test_player_welcome_carries_their_view_and_a_stable_player_id(
     await alice.wait_for_version(campaign.manager.version)
     assert comparable(alice.view) == expected_view(campaign, alice)
     await alice.close()
-    again = await player_client(host, clients, "Alice")
+    # A new device: the recovery code from the first welcome, without the GM.
+    again = await player_client(host, clients, "Alice", recovery=alice.recovery_code)
     assert again.player_id == alice.player_id
     assert again.session != alice.session
 

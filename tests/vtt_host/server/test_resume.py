@@ -15,6 +15,7 @@ from .conftest import (
     MakeHost,
     actor_named,
     comparable,
+    eventually,
     expected_view,
     gm_client,
     hello,
@@ -162,3 +163,29 @@ async def test_sessions_survive_a_host_restart(tmp_path: Path) -> None:
             assert (gm_welcome["state"], gm_welcome["version"]) == (None, since)
     finally:
         await lib.close()
+
+
+async def test_player_away_longest_loses_their_mailbox_and_resumes_with_a_full_view(
+    make_host: MakeHost, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    host = await make_host(limits=HostLimits(idle_mailboxes=1))
+    bob = await player_client(host, clients, "Bob", auto_resume=False)
+    alice = await player_client(host, clients, "Alice", auto_resume=False)
+    (alice_session, alice_since), (bob_session, bob_since) = (
+        (alice.session, alice.version),
+        (bob.session, bob.version),
+    )
+    await alice.close()
+    await eventually(lambda: not host.hub().members_of(alice.player_id))
+    await bob.close()  # Bob left last (though he came first): only his mailbox is kept
+    await eventually(lambda: not host.hub().members_of(bob.player_id))
+    for x in range(3):
+        await move_goblin(campaign, x)
+    assert host.hub().mailbox_count == 1
+
+    bob_back = await hello(await raw(host), resume=bob_session, since=bob_since)
+    assert (bob_back["state"], bob_back["version"]) == (None, bob_since)
+    welcome = await hello(await raw(host), resume=alice_session, since=alice_since)
+    assert welcome["state"] is not None
+    assert welcome["version"] == campaign.manager.version
+    assert comparable(welcome["state"]) == comparable(expected_view(campaign, alice))

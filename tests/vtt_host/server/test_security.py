@@ -50,22 +50,163 @@ async def test_forged_session_token_is_refused_with_4001(host: Host) -> None:
     assert await send_hello(host, resume="not-a-session", since=0) == 4001
 
 
-async def test_brute_force_of_the_join_code_is_locked_out_after_five_failures(host: Host) -> None:
+WRONG_CODE = "AAAA-AAAA-AA"
+
+
+class HeldSleeps:
+    """The host's sleep for slowed hellos: records each wait, returns when released."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, delay_s: float) -> None:
+        self.asked.append(delay_s)
+        await self.release.wait()
+
+
+async def send_hello_from(host: Host, local: str, **fields: Any) -> str | int | None:
+    """A hello from ``local`` (any of 127.0.0.0/8): the answer's type, or the close code."""
+    ws = await connect(host.local_url, max_size=None, local_addr=(local, 0))
+    try:
+        return str((await hello(ws, **fields))["type"])
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+    finally:
+        await ws.close()
+
+
+async def test_brute_force_of_the_join_code_is_slowed_to_one_guess_at_a_time(
+    make_host: MakeHost,
+) -> None:
+    sleeps = HeldSleeps()
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleeps)
     for _ in range(5):
-        assert await send_hello(host, name="Eve", code="AAAA-AAAA-AA") == 4001
-    # Even the right code is refused while the address is locked out.
-    assert await send_hello(host, name="Eve", code=host.join_code()) == 4008
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    assert sleeps.asked == []
+    sixth = asyncio.create_task(send_hello(host, name="Eve", code=WRONG_CODE))
+    await eventually(lambda: sleeps.asked == [10.0])
+    assert not sixth.done()  # not refused: waiting for its turn
+    sleeps.release.set()
+    assert await sixth == 4001
+    assert host.metrics.hellos_slowed == 1
 
 
-async def test_lockout_ends_after_the_lockout_period(make_host: MakeHost) -> None:
+async def test_a_stranger_guessing_codes_behind_the_same_address_cannot_lock_out_the_table(
+    make_host: MakeHost, clients: list[Client]
+) -> None:
+    sleeps = HeldSleeps()
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleeps)
+    alice = await player_client(host, clients, "Alice", auto_resume=False)
+    session = alice.session
+    await alice.close()
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    guess = asyncio.create_task(send_hello(host, name="Eve", code=WRONG_CODE))
+    await eventually(lambda: len(sleeps.asked) == 1)
+    # While a guess waits for its turn, tokens from the same address get straight in.
+    ws = await raw(host)
+    assert (await hello(ws, resume=session, since=0))["type"] == "welcome"
+    await ws.close()
+    gm = await raw(host)
+    assert (await hello(gm, gmToken=host.gm_token()))["type"] == "welcome"
+    # The right code waits its turn, behind the guess, and then gets in.
+    bob = asyncio.create_task(send_hello_from(host, "127.0.0.1", name="Bob", code=host.join_code()))
+    await eventually(lambda: len(sleeps.asked) == 2)
+    assert sleeps.asked == [10.0, 20.0]
+    sleeps.release.set()
+    assert await guess == 4001
+    assert await bob == "welcome"
+    # The guessing goes on, one at a time; it is never answered with a lockout.
+    for _ in range(10):
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    carol = await send_hello_from(host, "127.0.0.1", name="Carol", code=host.join_code())
+    assert carol == "welcome"
+    assert host.metrics.hellos_refused[4008] == 0
+    await gm.close()
+
+
+async def test_guessing_from_many_addresses_hits_the_host_wide_limit(
+    make_host: MakeHost, clients: list[Client]
+) -> None:
+    sleeps = HeldSleeps()
+    sleeps.release.set()
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleeps)
+    alice = await player_client(host, clients, "Alice", auto_resume=False)
+    session = alice.session
+    await alice.close()
+    for index in range(60):  # one guess each: no address reaches its own limit
+        assert (
+            await send_hello_from(host, f"127.0.1.{index + 1}", name="E", code=WRONG_CODE) == 4001
+        )
+    assert sleeps.asked == []
+    # Now every address's codes are slowed, even one that never failed...
+    assert await send_hello_from(host, "127.0.2.1", name="E", code=WRONG_CODE) == 4001
+    assert sleeps.asked == [10.0]
+    bob = await send_hello_from(host, "127.0.2.2", name="Bob", code=host.join_code())
+    assert bob == "welcome"
+    assert sleeps.asked == [10.0, 10.0]
+    # ...while a session token is not.
+    resumed = await send_hello_from(host, "127.0.2.3", resume=session, since=0)
+    assert resumed == "welcome"
+    assert len(sleeps.asked) == 2
+
+
+async def test_the_python_client_waits_out_a_slowed_join_longer_than_its_open_timeout(
+    make_host: MakeHost, clients: list[Client]
+) -> None:
+    async def sleep(delay_s: float) -> None:
+        await asyncio.sleep(0.5)  # stands for the 10 s turn
+
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleep)
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    bob = await player_client(host, clients, "Bob", open_timeout_s=0.2)
+    assert bob.role == "player"
+    assert host.metrics.hellos_slowed == 1
+
+
+async def test_a_crowd_of_waiting_guesses_from_one_address_is_closed_with_4008(
+    make_host: MakeHost,
+) -> None:
+    sleeps = HeldSleeps()
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleeps)
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    waiting = [asyncio.create_task(send_hello(host, name="Eve", code=WRONG_CODE)) for _ in range(4)]
+    await eventually(lambda: len(sleeps.asked) == 4)
+    assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4008
+    ws = await raw(host)
+    assert (await hello(ws, gmToken=host.gm_token()))["type"] == "welcome"
+    await ws.close()
+    other = await send_hello_from(host, "127.0.3.1", name="Bob", code=host.join_code())
+    assert other == "welcome"
+    sleeps.release.set()
+    assert await asyncio.gather(*waiting) == [4001] * 4
+
+
+async def test_waiting_guesses_do_not_hold_up_the_host_closing(make_host: MakeHost) -> None:
+    sleeps = HeldSleeps()
+    host = await make_host(limits=HostLimits(), clock=lambda: 1000.0, sleep=sleeps)
+    for _ in range(5):
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    waiting = asyncio.create_task(send_hello(host, name="Eve", code=WRONG_CODE))
+    await eventually(lambda: len(sleeps.asked) == 1)
+    async with asyncio.timeout(5):
+        await host.close()
+    assert await waiting == 1001
+
+
+async def test_failures_older_than_a_minute_no_longer_slow_anyone(make_host: MakeHost) -> None:
     now = [1000.0]
-    host = await make_host(limits=HostLimits(), clock=lambda: now[0])
+    sleeps = HeldSleeps()
+    host = await make_host(limits=HostLimits(), clock=lambda: now[0], sleep=sleeps)
     for _ in range(5):
-        assert await send_hello(host, name="Eve", code="AAAA-AAAA-AA") == 4001
-    assert await send_hello(host, name="Eve", code=host.join_code()) == 4008
-    now[0] += 61
+        assert await send_hello(host, name="Eve", code=WRONG_CODE) == 4001
+    now[0] += 60
     ws = await raw(host)
     assert (await hello(ws, name="Eve", code=host.join_code()))["type"] == "welcome"
+    assert sleeps.asked == []
 
 
 async def test_oversized_first_frame_is_closed_with_1009(host: Host) -> None:
@@ -128,11 +269,12 @@ async def test_hello_for_another_protocol_version_is_closed_with_4002(host: Host
     assert await close_code(ws) == 4002
 
 
-async def test_malformed_hellos_do_not_count_towards_the_lockout(host: Host) -> None:
+async def test_malformed_hellos_do_not_count_as_failed_attempts(host: Host) -> None:
     for _ in range(8):
         assert await send_hello(host, name="Eve") == 4003
     ws = await raw(host)
     assert (await hello(ws, name="Eve", code=host.join_code()))["type"] == "welcome"
+    assert host.metrics.hellos_slowed == 0
 
 
 async def test_silent_connection_is_closed_at_the_hello_deadline(make_host: MakeHost) -> None:
@@ -243,7 +385,7 @@ async def test_kicked_player_cannot_resume_with_the_old_session(
     assert bob.closed_with is not None
     assert bob.closed_with[0] == KICKED_CLOSE_CODE
     assert await send_hello(host, resume=old_session, since=0) == 4001
-    again = await player_client(host, clients, "Bob")
+    again = await player_client(host, clients, "Bob", recovery=bob.recovery_code)
     assert again.player_id == bob.player_id
 
 
