@@ -55,11 +55,12 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
+from vtt_host.filters import AudienceFilters
 from vtt_host.patching import Op, apply_patch, normalize_ops, restore
 from vtt_host.proposals import check_against_view, try_ops
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import FULL, Scope, check_ops_writable, check_scopes, scopes_written
-from vtt_host.views import GM_ID, Audience, AudienceFilters, may_be_named, view
+from vtt_host.views import GM_ID, Audience, may_be_named, view
 
 logger = logging.getLogger(__name__)
 
