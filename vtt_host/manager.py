@@ -55,10 +55,12 @@ from vtt_host.errors import (
     PersistenceFailed,
     Stale,
 )
-from vtt_host.patching import Op, apply_ops_unchecked, apply_patch, normalize_ops, parse_path
+from vtt_host.filters import AudienceFilters
+from vtt_host.patching import Op, apply_patch, normalize_ops, restore
+from vtt_host.proposals import check_against_view, try_ops
 from vtt_host.schema import CHANGE_LOG_LIMIT
-from vtt_host.validation import Scope, check_ops_writable, check_scopes, scope_of
-from vtt_host.views import GM_ID, Audience, AudienceFilters, view
+from vtt_host.validation import FULL, Scope, check_ops_writable, check_scopes, scopes_written
+from vtt_host.views import GM_ID, Audience, may_be_named, view
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +182,7 @@ class StateManager:
         self._listeners: dict[int, tuple[Audience, Listener]] = {}
         self._player_ids: frozenset[str] = frozenset()
         self._next_listener = 0
+        self._trial: tuple[tuple[int, str], dict[str, Any]] | None = None
 
     # -- reading ---------------------------------------------------------------------
 
@@ -345,7 +348,7 @@ class StateManager:
             remove = op("remove", "currentSession", "pendingActions", str(index))
             decision = Decision(action_id, pending["playerId"], approve, reason)
             if not approve:
-                compiled = Compiled([remove], f"GM rejected {player_name}'s proposal")
+                compiled = Compiled([remove], f"GM rejected {player_name}'s proposal", mentions=())
                 version = await self._commit(
                     compiled, caller.player_id, ctx, {"kind": "decide"}, decision
                 )
@@ -356,7 +359,9 @@ class StateManager:
             check_ops_writable(ops)
             self._check_fresh(expected_version, written_paths(ops))
             compiled = Compiled(
-                [remove, *ops], f"GM approved {player_name}'s proposal: {pending['summary']}"
+                [remove, *ops],
+                f"GM approved {player_name}'s proposal: {pending['summary']}",
+                mentions=(),
             )
             meta = {"kind": "decide", "undoable": True}
             version = await self._commit(compiled, caller.player_id, ctx, meta, decision)
@@ -382,7 +387,11 @@ class StateManager:
             "at": ctx.now_ms,
             "roll": None,
         }
-        told = Compiled(chat_message_ops(self._state, message), f"GM told the proposer: {verdict}")
+        told = Compiled(
+            chat_message_ops(self._state, message),
+            f"GM told the proposer: {verdict}",
+            mentions=(),
+        )
         try:
             await self._commit(told, GM_ID, ctx, {"kind": "tell"})
         except ActionError as error:  # the decision itself is already durable
@@ -417,7 +426,10 @@ class StateManager:
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
         changes = normalize_ops(compiled.ops)
-        self._dry_run(changes)
+        if kind == "propose":  # the player's own ops: tried on what they can see
+            check_against_view(self._trial_view(caller.audience), changes)
+        else:  # ops the host compiled for an action that needs approval
+            self._dry_run(changes)
         action_id = ctx.make_id("act")
         pending = {
             "id": action_id,
@@ -431,25 +443,22 @@ class StateManager:
         queued = Compiled(
             [op("add", "currentSession", "pendingActions", "-", value=pending)],
             f"{caller.name} proposed: {compiled.description}",
+            mentions=compiled.mentions,
         )
         version = await self._commit(queued, caller.player_id, ctx, {"kind": "propose"})
         return Queued(action_id, version)
 
+    def _trial_view(self, audience: Audience) -> dict[str, Any]:
+        """The view a player's proposals are tried on, built once per version: refused
+        proposals change nothing, so a stream of them costs one view, not one each."""
+        key = (self.version, audience.player_id)
+        if self._trial is None or self._trial[0] != key:
+            self._trial = (key, view(self._state, audience))
+        return self._trial[1]
+
     def _dry_run(self, ops: list[Op]) -> None:
-        """Refuse a proposal that could not be applied now (then undo the trial)."""
-        scopes: dict[Scope, None] = {}
-        try:
-            undo = apply_patch(
-                self._state,
-                ops,
-                around_op=lambda _, o: scopes.setdefault(scope_of(parse_path(o["path"]))),
-            )
-        except PatchError as error:
-            raise Invalid(f"these changes do not apply to the campaign ({error.message})") from None
-        try:
-            check_scopes(self._state, scopes)
-        finally:
-            apply_ops_unchecked(self._state, undo)
+        """Refuse host-compiled ops that could not be applied now."""
+        try_ops(self._state, ops, FULL)
 
     async def _undo(self, ctx: Context) -> Applied:
         if not self._undo_stack:
@@ -464,9 +473,11 @@ class StateManager:
             for version in (undone, record.version)
         )
         self._check_fresh(target_version, written_paths(target.ops), skip=cancelled)
+        named = target.meta.get("mentions")
         compiled = Compiled(
             [_requeue_at_end(change) for change in target.inverse],
             f"GM undid: {target.description}",
+            mentions=None if named is None else tuple((c, i) for c, i in named),
         )
         meta = {"kind": "undo", "undoes": target_version}
         return Applied(await self._commit(compiled, "gm", ctx, meta))
@@ -488,9 +499,14 @@ class StateManager:
         ops = normalize_ops(compiled.ops)
         filters = AudienceFilters(state, self._player_ids)
         scopes: dict[Scope, None] = {}
+        mentions = compiled.mentions
+        # Players read the description only if it names nothing they could not see,
+        # before or after the change; judged once here, not in every handler.
+        shareable = mentions is not None and may_be_named(state, mentions)
 
         def around(_: int, change: Op) -> Callable[[], None] | None:
-            scopes.setdefault(scope_of(parse_path(change["path"])))
+            for scope in scopes_written(change):
+                scopes.setdefault(scope)
             return filters.around(change)
 
         try:
@@ -511,8 +527,11 @@ class StateManager:
             # Players never see the change log, so its ops skip their filters.
             log_inverse = apply_patch(state, log_ops)
         except BaseException:
-            apply_ops_unchecked(state, inverse)
+            restore(state, inverse)
             raise
+        shareable = shareable and mentions is not None and may_be_named(state, mentions)
+        if mentions is not None and meta.get("undoable"):  # "GM undid: ..." names them too
+            meta = {**meta, "mentions": [list(ref) for ref in mentions]}
         previous_modified = state["lastModified"]
         state["version"], state["lastModified"] = version, ctx.now_ms
         record = JournalRecord(
@@ -521,7 +540,7 @@ class StateManager:
         # An append committed on the spot comes back done: this await does not yield.
         failure, cancelled = await _journal_outcome(_start_journal(self._persist, record))
         if failure is not None:
-            apply_ops_unchecked(state, log_inverse + inverse)
+            restore(state, log_inverse + inverse)
             state["version"], state["lastModified"] = version - 1, previous_modified
             if self._settled is not None:
                 self._settled(record, False)
@@ -532,7 +551,7 @@ class StateManager:
         if self._settled is not None:
             self._settled(record, True)
         self._remember(record)
-        self._publish(record, filters, decision, quiet=compiled.quiet)
+        self._publish(record, filters, decision, quiet=compiled.quiet, shareable=shareable)
         if cancelled:
             raise asyncio.CancelledError()
         return version
@@ -554,15 +573,17 @@ class StateManager:
         decision: Decision | None,
         *,
         quiet: bool,
+        shareable: bool,
     ) -> None:
         description = None if quiet else record.description
         full = Published(record.version, record.ops, record.by, description, decision)
+        told = description if shareable else None
         per_player = {
             player_id: Published(
                 record.version,
                 f.result.ops,
                 None if f.result.redacted else record.by,
-                None if f.result.redacted else description,
+                None if f.result.redacted else told,
                 decision if decision and decision.player_id == player_id else None,
             )
             for player_id, f in filters.by_player.items()

@@ -224,6 +224,10 @@ def _copy_trusted(value: Any, _: Tokens) -> Any:
     return clone_json(value)
 
 
+def _same(value: Any, _: Tokens) -> Any:
+    return value
+
+
 def _apply(doc: Any, op: Op, admit: Callable[[Any, Tokens], Any]) -> list[Op]:
     name = op["op"]
     tokens = parse_path(op["path"])
@@ -252,19 +256,33 @@ def _apply(doc: Any, op: Op, admit: Callable[[Any, Tokens], Any]) -> list[Op]:
         try:
             undo_add = _add(doc, tokens, value)
         except PatchError:
-            apply_ops_unchecked(doc, undo_remove)
+            restore(doc, undo_remove)
             raise
         return undo_add + undo_remove
     return _add(doc, tokens, admit(resolve(doc, source), tokens))
 
 
 def apply_ops_unchecked(doc: Any, ops: Sequence[Op]) -> None:
-    """Apply trusted ops (inverses, journal replay) with no undo bookkeeping.
+    """Apply trusted ops (journal replay) with no undo bookkeeping.
 
     Their values were checked when they were first applied, so they are only copied.
     """
     for op in ops:
         _apply(doc, op, _copy_trusted)
+
+
+def restore(doc: Any, inverse: Sequence[Op]) -> None:
+    """Undo in place with ops that :func:`apply_patch` returned, putting back the very
+    objects they hold rather than copies.
+
+    An inverse holds the objects an op removed or overwrote, and a later op of the same
+    patch may change one of them in place (a list that was moved, then appended to).
+    The later op's own inverse undoes that change on the object itself; had the earlier
+    inverse put back a copy, the change would stay in the original and the "undone"
+    document would differ from the one before the patch.
+    """
+    for op in inverse:
+        _apply(doc, op, _same)
 
 
 OpHook = Callable[[int, Op], Callable[[], None] | None]
@@ -292,7 +310,7 @@ def apply_patch(doc: Any, ops: Sequence[Op], *, around_op: OpHook | None = None)
             if finish is not None:
                 finish()
     except BaseException:
-        apply_ops_unchecked(doc, _reversed_ops(undo_steps))
+        restore(doc, _reversed_ops(undo_steps))
         raise
     return _reversed_ops(undo_steps)
 

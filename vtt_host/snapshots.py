@@ -3,10 +3,12 @@
 ``json.dumps`` of a 5 MB document holds the event loop for tens of milliseconds, and
 the document cannot be handed to a thread while the loop keeps changing it. So each
 entity is encoded on its own and cached, twice: as it is (checkpoints, the GM) and as
-players see it (no ``gmNotes``; nothing at all while hidden). A change only marks the
-entities it touched. Encoding re-encodes the dirty entities in small slices (yielding
-between them), then, in one short synchronous step, re-encodes what changed meanwhile
-and collects the cached fragments: the checkpoint or the welcome of exactly one version.
+players see it (no ``gmNotes``, no references to hidden entities; nothing at all while
+hidden). A change only marks the entities it touched, and those whose references to a
+touched entity appear or vanish with its visibility. Encoding re-encodes the dirty
+entities in small slices (yielding between them), then, in one short synchronous step,
+re-encodes what changed meanwhile and collects the cached fragments: the checkpoint or
+the welcome of exactly one version.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from storage import dump_plain
 from vtt_host.patching import Op, parse_path
+from vtt_host.references import collection_referrers, referrers
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
 from vtt_host.views import Audience, entity_view, view
 
@@ -51,15 +54,28 @@ class SnapshotEncoder:
                 if path is None:
                     continue
                 tokens = parse_path(path)
-                collection = tokens[0]
-                if collection not in ENTITY_COLLECTIONS:
+                if tokens[0] not in ENTITY_COLLECTIONS:
                     continue
-                self._joined.pop((collection, True), None)
-                self._joined.pop((collection, False), None)
                 if len(tokens) == 1:
-                    self._dirty.update((collection, key) for key in self._state[collection])
-                else:
-                    self._dirty.add((collection, tokens[1]))
+                    self._mark_all(tokens[0])
+                    continue
+                self._mark(tokens[0], tokens[1])
+                if len(tokens) == 2 or tokens[2] == "hidden":  # its visibility may change
+                    for unit in referrers(self._state, tokens[0], tokens[1]):
+                        if unit[0] in ENTITY_COLLECTIONS:
+                            self._mark(unit[0], unit[1])
+
+    def _mark(self, collection: str, key: str) -> None:
+        self._joined.pop((collection, True), None)
+        self._joined.pop((collection, False), None)
+        self._dirty.add((collection, key))
+
+    def _mark_all(self, collection: str) -> None:
+        """A whole collection changed: every entity, and everything that may refer to one."""
+        holders = {collection, *(u[0] for u in collection_referrers(collection))}
+        for holder in holders & set(ENTITY_COLLECTIONS):
+            for key in self._state[holder]:
+                self._mark(holder, key)
 
     async def prepare(self) -> None:
         """Encode dirty entities in short slices, so the final step has little left to do."""
@@ -141,4 +157,5 @@ class SnapshotEncoder:
         elif entity.get("hidden", False):
             self._public[key] = None
         else:
-            self._public[key] = f"{name}:{_encode(entity_view(entity))}".encode()
+            shown = entity_view(self._state, collection, entity)
+            self._public[key] = f"{name}:{_encode(shown)}".encode()

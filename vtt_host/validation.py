@@ -8,10 +8,11 @@ the whole change is applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from vtt_host import schema
 from vtt_host.errors import Invalid
@@ -39,6 +40,37 @@ _LIST_ELEMENT_MODELS: dict[str, type[BaseModel]] = {
     "chatMessages": schema.ChatMessage,
     "pendingActions": schema.PendingAction,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Shapes:
+    """The models a document, or a player's view of it, is validated with."""
+
+    campaign: type[BaseModel]
+    entities: Mapping[str, type[BaseModel]]
+    session_fields: frozenset[str]
+
+
+def _without(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """``model`` as if it had no field ``name``: setting one is an unknown field."""
+    fields: dict[str, Any] = {
+        field: (info.annotation, info) for field, info in model.model_fields.items()
+    }
+    del fields[name]
+    return create_model(model.__name__, __base__=schema.Model, **fields)
+
+
+FULL = Shapes(schema.CampaignInfo, _ENTITY_MODELS, _SESSION_FIELDS)
+PLAYER_VIEW = Shapes(
+    _without(schema.CampaignInfo, "gm_notes"),
+    {
+        name: model if name == "players" else _without(model, "gm_notes")
+        for name, model in _ENTITY_MODELS.items()
+    },
+    _SESSION_FIELDS - {"gmSettings"},
+)
+"""A player's view has no GM notes and no GM settings: a proposal that writes one is
+refused exactly as one writing a field the schema does not have."""
 
 
 def check_writable(tokens: Tokens) -> None:
@@ -69,31 +101,41 @@ def scope_of(tokens: Tokens) -> Scope:
     return (head,)
 
 
-def check_scopes(state: dict[str, Any], scopes: Iterable[Scope]) -> None:
+def scopes_written(op: dict[str, Any]) -> list[Scope]:
+    """The scopes an op changes: where it writes, and for a move where it takes from."""
+    scopes = [scope_of(parse_path(op["path"]))]
+    if op["op"] == "move":
+        scopes.append(scope_of(parse_path(op["from"])))
+    return scopes
+
+
+def check_scopes(state: dict[str, Any], scopes: Iterable[Scope], shapes: Shapes = FULL) -> None:
     """Validate each touched scope and its links; raise Invalid naming the first problem."""
     for scope in scopes:
-        problem = _scope_problem(state, scope)
+        problem = _scope_problem(state, scope, shapes)
         if problem:
             raise Invalid(f"{join_path(list(scope))}: {problem}")
 
 
-def _scope_problem(state: dict[str, Any], scope: Scope) -> str | None:
+def _scope_problem(state: dict[str, Any], scope: Scope, shapes: Shapes) -> str | None:
     head = scope[0]
     try:
         if head == "campaign":
-            schema.CampaignInfo.model_validate(state["campaign"])
+            shapes.campaign.model_validate(state["campaign"])
             return None
         if head in _ENTITY_MODELS:
-            return _entity_problem(state, head, scope[1] if len(scope) > 1 else None)
-        return _session_problem(state, scope)
+            key = scope[1] if len(scope) > 1 else None
+            return _entity_problem(state, head, key, shapes.entities[head])
+        return _session_problem(state, scope, shapes.session_fields)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
-def _entity_problem(state: dict[str, Any], collection: str, key: str | None) -> str | None:
-    model = _ENTITY_MODELS[collection]
+def _entity_problem(
+    state: dict[str, Any], collection: str, key: str | None, model: type[BaseModel]
+) -> str | None:
     entities = state[collection]
     if not isinstance(entities, dict):
         return "must be an object"
@@ -175,12 +217,12 @@ def _dangling_references(state: dict[str, Any], collection: str, key: str) -> st
     return f"cannot be removed: {problem}" if problem else None
 
 
-def _session_problem(state: dict[str, Any], scope: Scope) -> str | None:
+def _session_problem(state: dict[str, Any], scope: Scope, fields: frozenset[str]) -> str | None:
     session = state["currentSession"]
     name = scope[1]
     if len(scope) == 3:
         return _session_item_problem(state, name, scope[2])
-    if name not in _SESSION_FIELDS:
+    if name not in fields:
         return "unknown field"
     value = session.get(name)
     schema.CurrentSession.model_validate({name: value})  # one field; the rest default

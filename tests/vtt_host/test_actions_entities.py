@@ -419,6 +419,22 @@ async def test_gm_patch_uses_the_description_given(manager: StateManager) -> Non
     assert description(manager) == "Renamed"
 
 
+@pytest.mark.parametrize(
+    ("source", "scope"),
+    [
+        ("/actors/a_0005/name", "/actors/a_0005"),
+        ("/currentSession/tokenPositions/a_0005/x", "/currentSession/tokenPositions/a_0005"),
+    ],
+    ids=["required-field", "position-coordinate"],
+)
+async def test_gm_patch_cannot_move_what_its_source_needs_out_of_it(
+    manager: StateManager, source: str, scope: str
+) -> None:
+    ops = [{"op": "move", "from": source, "path": "/campaign/settings/taken"}]
+    error = await refused(manager, {"kind": "patch", "ops": ops}, GM_CALLER, Invalid)
+    assert error.message.startswith(f"{scope}: ")
+
+
 async def test_gm_patch_can_set_a_value_to_null(manager: StateManager) -> None:
     thorin = actor_named(manager.state, "Thorin")
     ops = [{"op": "replace", "path": f"/actors/{thorin}/owner", "value": None}]

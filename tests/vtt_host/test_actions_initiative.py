@@ -333,6 +333,35 @@ async def test_next_turn_with_an_empty_order_is_invalid(manager: StateManager) -
     await refused(manager, {"kind": "next_turn"}, GM_CALLER, Invalid)
 
 
+async def test_a_player_who_sees_only_an_empty_order_is_told_it_is_empty(
+    manager: StateManager,
+) -> None:
+    created = await manager.submit(
+        {"kind": "create_encounter", "data": {"name": "Shadows"}}, GM_CALLER
+    )
+    encounter = created.extra["id"]
+    boss = actor_named(manager.state, "Goblin Boss")
+    add = {"kind": "add_combatant", "actorId": boss, "encounterId": encounter}
+    await manager.submit(add, GM_CALLER)
+    await manager.submit({"kind": "start_encounter", "encounterId": encounter}, GM_CALLER)
+
+    error = await refused(manager, {"kind": "next_turn"}, caller("p1"), Invalid)
+
+    assert error.message == "the initiative order is empty"
+
+
+async def test_a_player_cannot_end_the_turn_of_their_own_hidden_character(
+    manager: StateManager,
+) -> None:
+    await start(manager)
+    thorin = actor_named(manager.state, "Thorin")
+    await manager.submit({"kind": "hide", "collection": "actors", "id": thorin}, GM_CALLER)
+
+    error = await refused(manager, {"kind": "next_turn"}, caller("p1"), Forbidden)
+
+    assert error.message == "it is not your turn"
+
+
 async def test_next_turn_takes_no_fields(manager: StateManager) -> None:
     await start(manager)
     await refused(manager, {"kind": "next_turn", "skip": 2}, GM_CALLER, Invalid)

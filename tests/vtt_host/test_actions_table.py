@@ -133,6 +133,19 @@ async def test_without_a_current_map_tokens_are_not_bounded_by_a_grid(
     assert position(manager, "Thorin") == {"x": 500, "y": -40}
 
 
+async def test_a_players_move_is_not_checked_against_a_hidden_map(
+    manager: StateManager,
+) -> None:
+    # The players see no current map, so the lair's grid must not answer for it: an
+    # "off the map" here would tell them how big the hidden map is.
+    await manager.submit({"kind": "set_current_map", "mapId": "m_0012"}, GM_CALLER)
+
+    await manager.submit(move(manager, "Thorin", 21, 21), caller("p1"))
+
+    assert position(manager, "Thorin") == {"x": 21, "y": 21}
+    await refused(manager, move(manager, "Goblin 1", 21, 21), GM_CALLER, Invalid)
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -150,23 +150,29 @@ def test_nothing_overlaps_an_empty_change() -> None:
 # -- through the state manager -------------------------------------------------------
 
 
-async def test_a_new_chat_message_makes_a_decision_on_a_chat_index_stale(
+async def test_a_new_condition_makes_a_decision_on_a_condition_index_stale(
     manager: StateManager,
 ) -> None:
-    await manager.submit({"kind": "chat", "text": "typo hree"}, caller("p1"))
-    fix = [{"op": "replace", "path": "/currentSession/chatMessages/0/text", "value": "typo here"}]
+    conditions = "/actors/a_0005/conditions"
+    poisoned = {"name": "Poisoned", "note": "typo hree"}
+    await manager.submit(
+        {"kind": "patch", "ops": [{"op": "add", "path": f"{conditions}/-", "value": poisoned}]},
+        GM_CALLER,
+    )
+    fix = [{"op": "replace", "path": f"{conditions}/0/note", "value": "typo here"}]
     queued = await manager.submit(
         {"kind": "propose", "summary": "fix my typo", "changes": fix}, caller("p1")
     )
     assert isinstance(queued, Queued)
-    await manager.submit({"kind": "chat", "text": "next"}, caller("p2"))
+    blessed = {"op": "add", "path": f"{conditions}/0", "value": {"name": "Blessed"}}
+    await manager.submit({"kind": "patch", "ops": [blessed]}, GM_CALLER)
 
     with pytest.raises(Stale) as stale:
         await manager.decide(
             GM_CALLER, queued.action_id, approve=True, expected_version=queued.version
         )
 
-    assert stale.value.changed_paths == ["/currentSession/chatMessages"]
+    assert stale.value.changed_paths == [conditions]
 
 
 async def test_other_proposals_and_their_rejection_do_not_make_a_decision_stale(

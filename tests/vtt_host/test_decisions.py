@@ -115,7 +115,7 @@ async def test_proposal_keeps_only_the_members_its_ops_define(manager: StateMana
     """RFC 6902: undefined members are ignored, so the GM's queue never shows them."""
     changes = [
         {"op": "replace", "path": HP_PATH, "value": 3, "extra": True, "from": "/version"},
-        {"op": "remove", "path": f"/actors/{THORIN}/gmNotes", "value": "stray"},
+        {"op": "remove", "path": f"/actors/{THORIN}/imageAsset", "value": "stray"},
     ]
 
     await manager.submit({"kind": "propose", "summary": "do it", "changes": changes}, caller("p1"))
@@ -123,7 +123,7 @@ async def test_proposal_keeps_only_the_members_its_ops_define(manager: StateMana
     (pending,) = manager.state["currentSession"]["pendingActions"]
     assert pending["changes"] == [
         {"op": "replace", "path": HP_PATH, "value": 3},
-        {"op": "remove", "path": f"/actors/{THORIN}/gmNotes"},
+        {"op": "remove", "path": f"/actors/{THORIN}/imageAsset"},
     ]
 
 

@@ -2,16 +2,23 @@
 
 (a) a client that applies the ops it received to the view it was welcomed with ends
 with exactly ``view(final state)``; (b) a player never receives hidden entities, GM
-notes, GM settings, the change log, other players' whispers or proposals; (c) a refused
-action changes nothing, not even the version.
+notes, GM settings, the change log, other players' whispers or proposals, nor any
+reference to a hidden entity: no byte of any frame a player receives (ops, ``by``,
+description, decision, the text of a refusal) holds a hidden entity's id or name, a GM
+note, the GM's settings or another player's whisper, unless that player could see it
+at some point; (c) a refused action changes nothing, not even the version; (d) a
+proposal probing something hidden with a ``test`` op is answered the same whether the
+guess is right or wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
@@ -19,24 +26,32 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.vtt_host.conftest import PLAYERS, caller, ids, table_state
-from vtt_host.actions import GM_CALLER
+from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import ActionError
 from vtt_host.manager import Published, StateManager
+from vtt_host.patching import apply_patch
 from vtt_host.views import GM, Audience, player, view
 
 AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
+COLLECTIONS = ("actors", "items", "maps", "encounters")
 KINDS = [
     "move_token",
     "chat",
     "roll",
     "propose",
+    "probe",
     "decide",
     "patch",
     "reveal",
     "hide",
     "create_actor",
+    "create_item",
+    "create_map",
+    "create_encounter",
     "delete_actor",
     "update_actor",
+    "update_encounter",
+    "update_settings",
     "start_encounter",
     "next_turn",
     "prev_turn",
@@ -52,8 +67,18 @@ KINDS = [
     "delete_item",
     "chat",
     "patch",
+    "patch",
     "propose",
     "decide",
+    "reveal",
+    "hide",
+    # Fights are where references to hidden actors pile up: give them room.
+    "start_encounter",
+    "add_combatant",
+    "add_combatant",
+    "next_turn",
+    "next_turn",
+    "next_turn",
 ]
 
 
@@ -62,13 +87,14 @@ def wire(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+@dataclass
 class Client:
-    def __init__(self, audience: Audience) -> None:
-        self.audience = audience
-        self.view: dict[str, Any] = {}
-        self.version = 0
-        self.frames: list[str] = []
-        self.errors: list[str] = []
+    audience: Audience
+    view: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    frames: list[str] = field(default_factory=list)
+    """Every byte this client was sent: patches and, for its own actions, refusals."""
+    errors: list[str] = field(default_factory=list)
 
     def receive(self, published: Published) -> None:
         """The host swallows listener errors, so record them for the test to check."""
@@ -79,8 +105,14 @@ class Client:
 
     def _apply(self, published: Published) -> None:
         assert published.version == self.version + 1, "versions must arrive in order"
-        frame = json.dumps({"ops": published.ops, "description": published.description})
-        self.frames.append(frame)
+        decision = published.decision
+        frame = {
+            "ops": published.ops,
+            "by": published.by,
+            "description": published.description,
+            "decision": None if decision is None else [decision.action_id, decision.reason],
+        }
+        self.frames.append(json.dumps(frame))
         self.view = jsonpatch.apply_patch(self.view, wire(published.ops), in_place=True)
         self.version = self.view["version"] = published.version
 
@@ -89,107 +121,193 @@ def pick(rng: random.Random, options: list[Any]) -> Any:
     return rng.choice(options) if options else "missing"
 
 
-def random_action(state: dict[str, Any], kind: str, rng: random.Random) -> dict[str, Any]:
-    actors = list(state["actors"])
-    session = state["currentSession"]
-    if kind == "move_token":
-        return {
-            "kind": kind,
-            "tokenId": pick(rng, [*actors, "nope"]),
-            "x": rng.randint(-1, 25),
-            "y": rng.randint(0, 16),
+class Actions:
+    """Random actions against the current state; names and notes are distinctive marks,
+    so a leak of one is a substring of what a player received."""
+
+    def __init__(self) -> None:
+        self._marks = itertools.count(1)
+
+    def mark(self, prefix: str) -> str:
+        return f"{prefix}{next(self._marks):03d}q"
+
+    def action(self, state: dict[str, Any], kind: str, rng: random.Random) -> dict[str, Any]:
+        actors = list(state["actors"])
+        if kind == "move_token":
+            token = pick(rng, [*actors, "nope"])
+            return {
+                "kind": kind,
+                "tokenId": token,
+                "x": rng.randint(-1, 25),
+                "y": rng.randint(0, 16),
+            }
+        if kind == "chat":
+            to = rng.choice([None, None, "gm", *PLAYERS, "ghost"])
+            text = f"hello {rng.randint(0, 99)}" if to is None else self.mark("psst")
+            return {"kind": kind, "text": text, "to": to}
+        if kind == "roll":
+            expr = rng.choice(["1d20+3", "2d6", "d20adv", "3d0"])
+            return {"kind": kind, "expr": expr, "to": rng.choice([None, "gm", "p2"])}
+        if kind == "propose":
+            return {"kind": kind, "summary": "a change", "changes": [self.proposed_op(state, rng)]}
+        if kind == "patch":
+            return {"kind": kind, "ops": [random_op(state, rng) for _ in range(rng.randint(1, 3))]}
+        if kind in ("reveal", "hide"):
+            collection = rng.choice(COLLECTIONS)
+            return {
+                "kind": kind,
+                "collection": collection,
+                "id": pick(rng, list(state[collection])),
+            }
+        if kind.startswith("create_"):
+            return {"kind": kind, "data": self.new_entity(state, kind, rng)}
+        if kind in ("delete_actor", "delete_item"):
+            collection = "actors" if kind == "delete_actor" else "items"
+            return {"kind": kind, "id": pick(rng, list(state[collection]))}
+        if kind == "update_actor":
+            changes = [
+                {"hidden": rng.random() < 0.5},
+                {"gmNotes": self.mark("note")},
+                {"hp": {"current": 3, "max": 9, "temp": 0}},
+                {"inventory": [inventory_entry(state, rng) for _ in range(rng.randint(0, 3))]},
+            ]
+            return {"kind": kind, "id": pick(rng, actors), "set": rng.choice(changes)}
+        if kind == "update_encounter":
+            changes = [
+                {"hidden": rng.random() < 0.5},
+                {"mapId": pick(rng, [None, *state["maps"]])},
+                {"combatants": rng.sample(actors, min(len(actors), rng.randint(0, 4)))},
+                {"gmNotes": self.mark("note")},
+            ]
+            encounter = pick(rng, list(state["encounters"]))
+            return {"kind": kind, "id": encounter, "set": rng.choice(changes)}
+        if kind == "update_settings":
+            approvable = ["move_token", "chat", "roll", "next_turn"]
+            kinds = rng.sample(approvable, rng.randint(0, 2))
+            return {"kind": kind, "notes": self.mark("settings"), "requireApproval": kinds}
+        if kind == "start_encounter":
+            return {"kind": kind, "encounterId": pick(rng, list(state["encounters"]))}
+        if kind == "add_combatant":
+            fighting = {e["actorId"] for e in state["currentSession"]["initiative"]}
+            return {"kind": kind, "actorId": pick(rng, [a for a in actors if a not in fighting])}
+        if kind == "remove_combatant":
+            return {"kind": kind, "actorId": pick(rng, actors)}
+        if kind == "assign_actor":
+            return {
+                "kind": kind,
+                "actorId": pick(rng, actors),
+                "playerId": rng.choice([None, *PLAYERS]),
+            }
+        if kind == "set_current_map":
+            return {"kind": kind, "mapId": pick(rng, [None, *state["maps"]])}
+        if kind == "decide":
+            return {
+                "actionId": pick(rng, [p["id"] for p in state["currentSession"]["pendingActions"]]),
+                "approve": rng.random() < 0.7,
+                "expectedVersion": max(0, state["version"] - rng.randint(0, 3)),
+            }
+        return {"kind": kind}
+
+    def new_entity(self, state: dict[str, Any], kind: str, rng: random.Random) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.mark("Hush"),
+            "hidden": rng.random() < 0.5,
+            "gmNotes": self.mark("note"),
         }
-    if kind == "chat":
-        return {
-            "kind": kind,
-            "text": f"hello {rng.randint(0, 99)}",
-            "to": rng.choice([None, None, "gm", *PLAYERS, "ghost"]),
-        }
-    if kind == "roll":
-        return {
-            "kind": kind,
-            "expr": rng.choice(["1d20+3", "2d6", "d20adv", "3d0"]),
-            "to": rng.choice([None, "gm", "p2"]),
-        }
-    if kind == "propose":
-        target = pick(rng, actors)
-        return {
-            "kind": kind,
-            "summary": "drink a potion",
-            "changes": [
+        if kind == "create_actor":
+            data.update(type="monster", inventory=[inventory_entry(state, rng)])
+        if kind == "create_encounter":
+            actors = list(state["actors"])
+            data["combatants"] = rng.sample(actors, min(len(actors), rng.randint(0, 3)))
+            data["mapId"] = pick(rng, [None, *state["maps"]])
+        return data
+
+    def proposed_op(self, state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        actor = pick(rng, list(state["actors"]))
+        return rng.choice(
+            [
                 {
                     "op": "replace",
-                    "path": f"/actors/{target}/hp/current",
+                    "path": f"/actors/{actor}/hp/current",
                     "value": rng.randint(0, 9),
-                }
-            ],
-        }
-    if kind == "patch":
-        return {"kind": kind, "ops": [random_op(state, rng) for _ in range(rng.randint(1, 3))]}
-    if kind in ("reveal", "hide"):
-        collection = rng.choice(["actors", "items", "maps", "encounters"])
-        return {"kind": kind, "collection": collection, "id": pick(rng, list(state[collection]))}
-    if kind == "create_actor":
-        return {
-            "kind": kind,
-            "data": {
-                "name": f"Wolf {rng.randint(0, 9)}",
-                "type": "monster",
-                "hidden": rng.random() < 0.5,
-                "gmNotes": "secret",
-            },
-        }
-    if kind in ("delete_actor", "delete_item"):
-        collection = "actors" if kind == "delete_actor" else "items"
-        return {"kind": kind, "id": pick(rng, list(state[collection]))}
-    if kind == "update_actor":
-        return {
-            "kind": kind,
-            "id": pick(rng, actors),
-            "set": rng.choice(
-                [
-                    {"hidden": rng.random() < 0.5},
-                    {"gmNotes": "new secret"},
-                    {"hp": {"current": 3, "max": 9, "temp": 0}},
-                ]
-            ),
-        }
-    if kind == "start_encounter":
-        return {"kind": kind, "encounterId": pick(rng, list(state["encounters"]))}
-    if kind in ("add_combatant", "remove_combatant"):
-        return {"kind": kind, "actorId": pick(rng, actors)}
-    if kind == "assign_actor":
-        return {
-            "kind": kind,
-            "actorId": pick(rng, actors),
-            "playerId": rng.choice([None, *PLAYERS]),
-        }
-    if kind == "set_current_map":
-        return {"kind": kind, "mapId": pick(rng, [None, *state["maps"]])}
-    if kind == "decide":
-        return {
-            "actionId": pick(rng, [p["id"] for p in session["pendingActions"]]),
-            "approve": rng.random() < 0.7,
-            "expectedVersion": max(0, state["version"] - rng.randint(0, 3)),
-        }
-    return {"kind": kind}
+                },
+                {
+                    "op": "add",
+                    "path": f"/actors/{actor}/inventory/-",
+                    "value": inventory_entry(state, rng),
+                },
+                {"op": "add", "path": f"/actors/{actor}/gmNotes", "value": self.mark("note")},
+                {"op": "remove", "path": f"/actors/{actor}/inventory/0"},
+                {
+                    "op": "replace",
+                    "path": "/currentSession/currentMapId",
+                    "value": pick(rng, [None, *state["maps"]]),
+                },
+            ]
+        )
+
+
+def inventory_entry(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {"itemId": pick(rng, list(state["items"])), "quantity": 1, "equipped": False}
 
 
 def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    actor = pick(rng, list(state["actors"]))
-    messages = state["currentSession"]["chatMessages"]
+    actor, other = pick(rng, list(state["actors"])), pick(rng, list(state["actors"]))
+    item, game_map = pick(rng, list(state["items"])), pick(rng, list(state["maps"]))
+    encounter = pick(rng, list(state["encounters"]))
+    session = state["currentSession"]
+    flip = rng.random() < 0.5
     choices = [
-        {"op": "replace", "path": f"/actors/{actor}/hidden", "value": rng.random() < 0.5},
+        {"op": "replace", "path": f"/actors/{actor}/hidden", "value": flip},
+        {"op": "replace", "path": f"/items/{item}/hidden", "value": flip},
+        {"op": "replace", "path": f"/maps/{game_map}/hidden", "value": flip},
+        {"op": "replace", "path": f"/encounters/{encounter}/hidden", "value": flip},
         {"op": "replace", "path": f"/actors/{actor}/gmNotes", "value": "patched"},
         {"op": "add", "path": f"/currentSession/tokenPositions/{actor}", "value": {"x": 1, "y": 2}},
         {"op": "replace", "path": "/currentSession/gmSettings/notes", "value": "gm only"},
         {"op": "replace", "path": "/campaign/name", "value": "Renamed"},
         {"op": "replace", "path": "/version", "value": 99},
+        # References to entities that may be hidden, written every way a patch can.
+        {"op": "replace", "path": "/currentSession/turn", "value": rng.randint(0, 5)},
+        {
+            "op": "replace",
+            "path": "/currentSession/currentMapId",
+            "value": pick(rng, [None, game_map]),
+        },
+        {
+            "op": "add",
+            "path": "/currentSession/initiative/-",
+            "value": {"actorId": actor, "value": None},
+        },
+        {"op": "remove", "path": f"/currentSession/initiative/{rng.randint(0, 3)}"},
+        {"op": "add", "path": f"/actors/{actor}/inventory/-", "value": inventory_entry(state, rng)},
+        {"op": "add", "path": f"/actors/{actor}/inventory/0", "value": inventory_entry(state, rng)},
+        {"op": "remove", "path": f"/actors/{actor}/inventory/0"},
+        {"op": "replace", "path": f"/actors/{actor}/inventory/0/quantity", "value": 3},
+        {
+            "op": "move",
+            "from": f"/actors/{actor}/inventory/0",
+            "path": f"/actors/{other}/inventory/-",
+        },
+        {
+            "op": "replace",
+            "path": f"/encounters/{encounter}/mapId",
+            "value": pick(rng, [None, game_map]),
+        },
+        {"op": "add", "path": f"/encounters/{encounter}/combatants/-", "value": actor},
+        {"op": "copy", "from": f"/actors/{actor}/hidden", "path": f"/actors/{other}/hidden"},
+        {"op": "copy", "from": f"/actors/{actor}/hp", "path": f"/actors/{other}/hp"},
     ]
+    if actor in state["actors"]:
+        whole = {**state["actors"][actor], "hidden": flip}
+        choices.append({"op": "replace", "path": f"/actors/{actor}", "value": whole})
+    if state["items"]:
+        flipped = {k: {**v, "hidden": rng.random() < 0.5} for k, v in state["items"].items()}
+        choices.append({"op": "replace", "path": "/items", "value": flipped})
+    messages = session["chatMessages"]
     if messages:
         index = rng.randrange(len(messages))
-        choices = [
-            *choices[:2],
+        choices += [
             {"op": "remove", "path": f"/currentSession/chatMessages/{index}"},
             {
                 "op": "replace",
@@ -202,30 +320,132 @@ def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
                 "value": "edited",
             },
         ]
-    if len(state["actors"]) > 1:
-        other = pick(rng, list(state["actors"]))
-        choices.append({"op": "copy", "from": f"/actors/{actor}/hp", "path": f"/actors/{other}/hp"})
     return rng.choice(choices)
 
 
-def assert_no_secrets(client: Client) -> None:
-    """What a player's view and frames must never contain."""
+def probes(state: dict[str, Any], rng: random.Random) -> list[tuple[str, Any, Any]]:
+    """(path, the value there, a wrong guess) for things a player may not read."""
+    found: list[tuple[str, Any, Any]] = [
+        ("/campaign/gmNotes", state["campaign"]["gmNotes"], "guess"),
+        ("/currentSession/gmSettings/notes", state["currentSession"]["gmSettings"]["notes"], "x"),
+        ("/currentSession/turn", state["currentSession"]["turn"], 7),
+    ]
+    for collection in COLLECTIONS:
+        for key, entity in state[collection].items():
+            found.append((f"/{collection}/{key}/gmNotes", entity.get("gmNotes", ""), "guess"))
+            if entity.get("hidden"):
+                found.append((f"/{collection}/{key}/name", entity["name"], "guess"))
+    for name in ("chatMessages", "initiative", "pendingActions"):
+        for index, element in enumerate(state["currentSession"][name]):
+            found.append((f"/currentSession/{name}/{index}", element, {}))
+    return rng.sample(found, min(3, len(found)))
+
+
+@dataclass
+class Secrets:
+    """What players must not receive, and what each of them could see at some point."""
+
+    known: set[str] = field(default_factory=set)
+    seen: dict[str, set[str]] = field(default_factory=lambda: {pid: set() for pid in PLAYERS})
+
+    def collect(self, state: dict[str, Any]) -> None:
+        for collection in COLLECTIONS:
+            for key, entity in state[collection].items():
+                self.known.update((key, entity["name"]))
+                if entity.get("gmNotes"):
+                    self.known.add(entity["gmNotes"])
+        for text in (state["campaign"]["gmNotes"], state["currentSession"]["gmSettings"]["notes"]):
+            if text:
+                self.known.add(text)
+        for message in state["currentSession"]["chatMessages"]:
+            if message["text"].startswith("psst"):
+                self.known.add(message["text"])
+
+    def look(self, player_id: str, seen_view: dict[str, Any]) -> None:
+        text = json.dumps(seen_view)
+        self.seen[player_id].update(secret for secret in self.known if secret in text)
+
+    def look_through(self, before: dict[str, Any], ops: list[dict[str, Any]]) -> None:
+        """A GM patch may show something for a moment (a whisper made public, then
+        deleted): what players could see between two of its ops is theirs too."""
+        document = copy.deepcopy(before)
+        for change in ops[:-1]:
+            apply_patch(document, [change])
+            for player_id in PLAYERS:
+                self.look(player_id, view(document, player(player_id)))
+
+    def leaked(self, player_id: str, received: str, sent: str = "") -> list[str]:
+        """Secrets in ``received`` this player never saw (nor sent themselves)."""
+        unseen = self.known - self.seen[player_id]
+        return sorted(s for s in unseen if s in received and s not in sent)
+
+
+def assert_turn_on_the_same_combatant(full: dict[str, Any], seen: dict[str, Any]) -> None:
+    """While players can see the combatant acting, their turn points at it too."""
+    order, turn = full["currentSession"]["initiative"], full["currentSession"]["turn"]
+    if not order or full["actors"][order[turn]["actorId"]].get("hidden"):
+        return
+    session = seen["currentSession"]
+    assert session["initiative"][session["turn"]]["actorId"] == order[turn]["actorId"]
+
+
+def assert_no_secrets_in_view(client: Client) -> None:
+    """What a player's view must never contain."""
     pid = client.audience.player_id
     state = client.view
-    for collection in ("actors", "items", "maps", "encounters"):
+    for collection in COLLECTIONS:
         for entity in state[collection].values():
             assert not entity.get("hidden"), f"hidden {collection} reached {pid}"
             assert "gmNotes" not in entity
+    for encounter in state["encounters"].values():
+        assert set(encounter["combatants"]) <= set(state["actors"])
+        assert encounter["mapId"] in (None, *state["maps"])
+    for actor in state["actors"].values():
+        assert {entry["itemId"] for entry in actor["inventory"]} <= set(state["items"])
+    session = state["currentSession"]
+    assert {entry["actorId"] for entry in session["initiative"]} <= set(state["actors"])
+    assert session["currentMapId"] in (None, *state["maps"])
+    assert session["activeEncounterId"] in (None, *state["encounters"])
+    assert not session["initiative"] or session["turn"] < len(session["initiative"])
     assert "gmNotes" not in state["campaign"]
     assert "changeLog" not in state
-    assert "gmSettings" not in state["currentSession"]
-    for message in state["currentSession"]["chatMessages"]:
+    assert "gmSettings" not in session
+    for message in session["chatMessages"]:
         assert message["to"] in (None, pid) or message["from"] == pid
-    for pending in state["currentSession"]["pendingActions"]:
+    for pending in session["pendingActions"]:
         assert pending["playerId"] == pid
     for frame in client.frames:
         assert "gmNotes" not in frame
         assert '"hidden": true' not in frame
+
+
+async def probe(
+    manager: StateManager, who: Caller, state: dict[str, Any], rng: random.Random
+) -> list[tuple[str, str]]:
+    """Test ops on hidden things, each followed by an op that always fails: the refusal
+    must not depend on whether the guess was right. Returns (refusal, what was sent)."""
+    hero = next((a for a, e in state["actors"].items() if e.get("owner") == who.player_id), "x")
+    failing = {"op": "remove", "path": f"/actors/{hero}/pluginData/never-there"}
+    texts: list[tuple[str, str]] = []
+    for path, value, guess in probes(state, rng):
+        answers: list[str] = []
+        for tried in (value, guess):
+            action = {
+                "kind": "propose",
+                "summary": "probe",
+                "changes": [{"op": "test", "path": path, "value": tried}, failing],
+            }
+            before = copy.deepcopy(dict(manager.state))
+            try:
+                await manager.submit(action, who)
+            except ActionError as error:
+                answers.append(f"{error.code}: {error.message}")
+            else:
+                answers.append("accepted")
+            assert dict(manager.state) == before, "a probe changed the campaign"
+        assert answers[0] == answers[1], f"{path}: right and wrong guesses differ: {answers}"
+        texts.append((answers[0], json.dumps([path, failing])))
+    return texts
 
 
 async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
@@ -238,14 +458,23 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
         version, initial, _ = await manager.attach(audience, client.receive)
         client.view, client.version = wire(initial), version
         clients.append(client)
+    secrets, actions = Secrets(), Actions()
+    secrets.collect(dict(manager.state))
+    for client in clients[1:]:
+        secrets.look(client.audience.player_id, client.view)
     callers = [GM_CALLER, *(caller(pid) for pid in PLAYERS)]
     for who, kind, rng in steps:
         acting = callers[who] if who < len(callers) else GM_CALLER
         state = manager.state
-        action = random_action(dict(state), kind, rng)
+        action = actions.action(dict(state), kind, rng)
         before = copy.deepcopy(dict(state))
+        sent_frames = {client.audience: len(client.frames) for client in clients}
+        refusals: list[tuple[str, str]] = []
         try:
-            if kind == "decide":
+            if kind == "probe":
+                if acting.role == "player":
+                    refusals = await probe(manager, acting, before, rng)
+            elif kind == "decide":
                 await manager.decide(
                     acting,
                     action["actionId"],
@@ -259,15 +488,29 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
                 await manager.leave(rng.choice(list(PLAYERS)))
             else:
                 await manager.submit(action, acting)
-        except ActionError:
+        except ActionError as error:
             assert dict(manager.state) == before, f"refused {kind} changed the state"
+            refusals.append((error.message, json.dumps(action)))
+        secrets.collect(dict(manager.state))
+        if kind == "patch" and manager.version > before["version"]:
+            secrets.look_through(before, action["ops"])
         for client in clients:
             assert not client.errors, f"{client.audience} could not apply: {client.errors}"
             expected = wire(view(dict(manager.state), client.audience))
             client.view["lastModified"] = expected["lastModified"]
             assert client.view == expected, f"{client.audience} diverged after {kind}"
-            if not client.audience.is_gm:
-                assert_no_secrets(client)
+            if client.audience.is_gm:
+                continue
+            pid = client.audience.player_id
+            secrets.look(pid, expected)
+            assert_no_secrets_in_view(client)
+            assert_turn_on_the_same_combatant(dict(manager.state), client.view)
+            received = "\n".join(client.frames[sent_frames[client.audience] :])
+            leaked = secrets.leaked(pid, received)
+            assert not leaked, f"{pid} received {leaked} after {kind}"
+            for answer, sent in refusals if pid == acting.player_id else []:
+                leaked = secrets.leaked(pid, answer, sent=sent)
+                assert not leaked, f"{pid} was told {leaked} refusing {kind}: {answer}"
 
 
 steps_strategy = st.lists(

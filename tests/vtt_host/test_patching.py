@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from storage import MAX_DOCUMENT_DEPTH, NotPlainJson, load_plain
 from vtt_host.errors import PatchError
-from vtt_host.patching import apply_ops_unchecked, apply_patch, check_op, join_path, parse_path
+from vtt_host.patching import apply_patch, check_op, join_path, parse_path, restore
 
 KEYS = st.sampled_from(["a", "b", "c", "0", "1", "10", "-", "~", "/", "a/b", "~1", ""])
 """Few keys, so paths collide often; with the characters pointers must escape."""
@@ -180,8 +180,23 @@ def test_inverse_ops_restore_the_original_exactly(
         inverse = apply_patch(mine, copy.deepcopy(ops))
     except PatchError:
         return
-    apply_ops_unchecked(mine, inverse)
+    restore(mine, inverse)
     assert exact(mine) == exact(doc)
+
+
+def test_failed_patch_undoes_changes_made_inside_a_moved_list() -> None:
+    # The list moves, grows in its new place, then that place is overwritten: undoing
+    # must empty the very list it moved back, not a copy of it.
+    doc: dict[str, Any] = {"a": [], "x": {"b": {}}}
+    ops = [
+        {"op": "move", "from": "/a", "path": "/x/b/l"},
+        {"op": "add", "path": "/x/b/l/-", "value": "goblin"},
+        {"op": "replace", "path": "/x", "value": {}},
+        {"op": "test", "path": "/x", "value": "not this"},
+    ]
+    with pytest.raises(PatchError):
+        apply_patch(doc, ops)
+    assert doc == {"a": [], "x": {"b": {}}}
 
 
 def test_test_op_tells_true_from_one() -> None:

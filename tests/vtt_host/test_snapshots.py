@@ -22,10 +22,22 @@ AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
 def random_change(state: dict, rng: random.Random) -> list[dict]:
     actor = rng.choice(list(state["actors"]))
     item = rng.choice(list(state["items"]))
+    game_map = rng.choice(list(state["maps"]))
+    encounter = rng.choice(list(state["encounters"]))
+    holder = rng.choice([key for key, value in state["actors"].items() if "inventory" in value])
     new_id = f"wolf{len(state['actors'])}"
     return rng.choice(
         [
             [{"op": "replace", "path": f"/actors/{actor}/hidden", "value": rng.random() < 0.5}],
+            # Entities whose public form names others: inventories, combatants, maps.
+            [{"op": "replace", "path": f"/maps/{game_map}/hidden", "value": rng.random() < 0.5}],
+            [{"op": "replace", "path": f"/encounters/{encounter}/mapId", "value": game_map}],
+            [{"op": "add", "path": f"/encounters/{encounter}/combatants/-", "value": actor}],
+            [{"op": "add", "path": f"/actors/{holder}/inventory/-", "value": {
+                "itemId": item, "quantity": 1, "equipped": False}}],
+            [{"op": "replace", "path": "/items", "value": {
+                key: {**value, "hidden": rng.random() < 0.5}
+                for key, value in state["items"].items()}}],
             [{"op": "add", "path": f"/actors/{actor}/gmNotes", "value": "secret plan"}],
             [{"op": "replace", "path": f"/items/{item}/hidden", "value": rng.random() < 0.5}],
             [{"op": "add", "path": "/currentSession/chatMessages/-", "value": {

@@ -56,6 +56,10 @@ class Context:
     make_id: Callable[[str], str] = new_id
 
 
+EntityRef = tuple[str, str]
+"""(collection, id) of an entity a description names."""
+
+
 @dataclass(frozen=True, slots=True)
 class Compiled:
     """What a handler decided: the ops to apply and how to describe them."""
@@ -66,3 +70,7 @@ class Compiled:
     quiet: bool = False
     """The ops say it all (a token move): the description stays in the change log but
     is not sent with every patch, which keeps the most frequent frame small."""
+    mentions: tuple[EntityRef, ...] | None = None
+    """The entities the description names. Players get the description only if they
+    could see every one of them before and after the change; None (not declared) keeps
+    it for the GM alone."""

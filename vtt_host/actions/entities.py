@@ -57,6 +57,7 @@ def create_entity(
         [op("add", collection, entity_id, value=entity)],
         f"GM created {SINGULAR[collection]} {entity['name']}",
         {"id": entity_id},
+        mentions=((collection, entity_id),),
     )
 
 
@@ -76,7 +77,9 @@ def update_entity(
         set_field((collection, action.id), entity, key, value) for key, value in action.set.items()
     ]
     changed = ", ".join(action.set)
-    return Compiled(ops, f"GM updated {entity['name']} ({changed})")
+    return Compiled(
+        ops, f"GM updated {entity['name']} ({changed})", mentions=((collection, action.id),)
+    )
 
 
 def delete_entity(
@@ -85,7 +88,11 @@ def delete_entity(
     collection = collection_of(action.kind)
     entity = find_entity(state, collection, action.id, caller)
     ops = [*_unlink_ops(state, collection, action.id), op("remove", collection, action.id)]
-    return Compiled(ops, f"GM deleted {SINGULAR[collection]} {entity['name']}")
+    return Compiled(
+        ops,
+        f"GM deleted {SINGULAR[collection]} {entity['name']}",
+        mentions=((collection, action.id),),
+    )
 
 
 def _unlink_ops(state: dict[str, Any], collection: str, entity_id: str) -> list[dict[str, Any]]:
@@ -127,6 +134,7 @@ def set_visibility(
     return Compiled(
         [op("replace", action.collection, action.id, "hidden", value=hidden)],
         f"GM {verb} {entity['name']}",
+        mentions=((action.collection, action.id),),
     )
 
 
@@ -135,12 +143,15 @@ def set_current_map(
 ) -> Compiled:
     if action.map_id is None:
         return Compiled(
-            [op("replace", "currentSession", "currentMapId", value=None)], "GM cleared the map"
+            [op("replace", "currentSession", "currentMapId", value=None)],
+            "GM cleared the map",
+            mentions=(),
         )
     game_map = find_entity(state, "maps", action.map_id, caller)
     return Compiled(
         [op("replace", "currentSession", "currentMapId", value=action.map_id)],
         f"GM opened the map {game_map['name']}",
+        mentions=(("maps", action.map_id),),
     )
 
 
@@ -148,10 +159,12 @@ def assign_actor(
     state: dict[str, Any], action: AssignActor, caller: Caller, ctx: Context
 ) -> Compiled:
     actor = find_entity(state, "actors", action.actor_id, caller)
+    mentions = (("actors", action.actor_id),)
     if action.player_id is None:
         return Compiled(
             [op("replace", "actors", action.actor_id, "owner", value=None)],
             f"GM took back {actor['name']}",
+            mentions=mentions,
         )
     player = state["players"].get(action.player_id)
     if player is None:
@@ -159,4 +172,5 @@ def assign_actor(
     return Compiled(
         [op("replace", "actors", action.actor_id, "owner", value=action.player_id)],
         f"GM gave {actor['name']} to {player['name']}",
+        mentions=mentions,
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from vtt_host.actions._common import op
-from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions.context import Caller, Compiled, Context, EntityRef
 from vtt_host.actions.models import APPROVABLE_KINDS, Patch, UpdateSettings
 from vtt_host.errors import Invalid
+from vtt_host.patching import Op, parse_path
+from vtt_host.views import ENTITY_COLLECTIONS
 
 
 def patch(state: dict[str, Any], action: Patch, caller: Caller, ctx: Context) -> Compiled:
@@ -16,7 +18,18 @@ def patch(state: dict[str, Any], action: Patch, caller: Caller, ctx: Context) ->
     description = (
         action.description or f"GM edited the campaign ({count} change{'s' * (count != 1)})"
     )
-    return Compiled(ops, description)
+    return Compiled(ops, description, mentions=entities_named(ops))
+
+
+def entities_named(ops: list[Op]) -> tuple[EntityRef, ...]:
+    """The entities a raw patch writes, which its description may speak of."""
+    named: dict[EntityRef, None] = {}
+    for change in ops:
+        for path in (change["path"], change.get("from")):
+            tokens = parse_path(path) if isinstance(path, str) else ()
+            if len(tokens) > 1 and tokens[0] in ENTITY_COLLECTIONS:
+                named.setdefault((tokens[0], tokens[1]))
+    return tuple(named)
 
 
 def update_settings(
@@ -42,4 +55,4 @@ def update_settings(
         ops.append(op("replace", "currentSession", "gmSettings", "notes", value=action.notes))
     if not ops:
         raise Invalid("nothing to change")
-    return Compiled(ops, "GM changed the table settings")
+    return Compiled(ops, "GM changed the table settings", mentions=())

@@ -21,6 +21,7 @@ from vtt_host.actions.models import (
     StartEncounter,
 )
 from vtt_host.errors import Forbidden, Invalid, NotFound
+from vtt_host.references import visible
 
 
 def _active_encounter(state: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +62,11 @@ def start_encounter(
     ]
     if encounter.get("mapId") is not None:
         ops.append(op("replace", "currentSession", "currentMapId", value=encounter["mapId"]))
-    return Compiled(ops, f"GM started the encounter {encounter['name']}")
+    return Compiled(
+        ops,
+        f"GM started the encounter {encounter['name']}",
+        mentions=(("encounters", encounter["id"]),),
+    )
 
 
 def end_encounter(
@@ -77,6 +82,7 @@ def end_encounter(
             op("replace", "currentSession", "round", value=0),
         ],
         f"GM ended the encounter {encounter['name']}",
+        mentions=(("encounters", encounter["id"]),),
     )
 
 
@@ -99,7 +105,8 @@ def add_combatant(
         ops.append(op("add", "currentSession", "initiative", str(index), value=entry))
         if order and index <= session["turn"]:
             ops.append(op("replace", "currentSession", "turn", value=session["turn"] + 1))
-    return Compiled(ops, f"GM added {actor['name']} to {encounter['name']}")
+    mentions = (("actors", action.actor_id), ("encounters", encounter["id"]))
+    return Compiled(ops, f"GM added {actor['name']} to {encounter['name']}", mentions=mentions)
 
 
 def remove_combatant(
@@ -113,7 +120,8 @@ def remove_combatant(
     if state["currentSession"].get("activeEncounterId") == encounter["id"]:
         ops.extend(initiative_removal_ops(state["currentSession"], action.actor_id))
     name = state["actors"][action.actor_id]["name"]
-    return Compiled(ops, f"GM removed {name} from {encounter['name']}")
+    mentions = (("actors", action.actor_id), ("encounters", encounter["id"]))
+    return Compiled(ops, f"GM removed {name} from {encounter['name']}", mentions=mentions)
 
 
 def roll_initiative(
@@ -140,18 +148,17 @@ def roll_initiative(
     ops = [op("replace", "currentSession", "initiative", value=new_order)]
     if new_turn != session["turn"]:
         ops.append(op("replace", "currentSession", "turn", value=new_turn))
-    return Compiled(ops, "GM rolled initiative")
+    return Compiled(ops, "GM rolled initiative", mentions=())
 
 
 def next_turn(state: dict[str, Any], action: NextTurn, caller: Caller, ctx: Context) -> Compiled:
     _active_encounter(state)
     session = state["currentSession"]
     order = session["initiative"]
-    if not order:
+    if not caller.is_gm:
+        _check_players_turn(state, caller)
+    elif not order:
         raise Invalid("the initiative order is empty")
-    current = state["actors"][order[session["turn"]]["actorId"]]
-    if not caller.is_gm and current.get("owner") != caller.player_id:
-        raise Forbidden("it is not your turn")
     turn, round_ = session["turn"] + 1, session["round"]
     if turn == len(order):
         turn, round_ = 0, round_ + 1
@@ -159,7 +166,19 @@ def next_turn(state: dict[str, Any], action: NextTurn, caller: Caller, ctx: Cont
     if round_ != session["round"]:
         ops.append(op("replace", "currentSession", "round", value=round_))
     who = "ended their turn" if not caller.is_gm else "advanced the turn"
-    return Compiled(ops, f"{caller.name} {who}")
+    return Compiled(ops, f"{caller.name} {who}", mentions=())
+
+
+def _check_players_turn(state: dict[str, Any], caller: Caller) -> None:
+    """A player ends their own combatant's turn, judged on the order they see: one they
+    see empty is empty, and a combatant they cannot see is never theirs."""
+    session = state["currentSession"]
+    order = session["initiative"]
+    if not any(visible(state, "actors", entry["actorId"]) for entry in order):
+        raise Invalid("the initiative order is empty")
+    current = state["actors"][order[session["turn"]]["actorId"]]
+    if current.get("hidden", False) or current.get("owner") != caller.player_id:
+        raise Forbidden("it is not your turn")
 
 
 def prev_turn(state: dict[str, Any], action: PrevTurn, caller: Caller, ctx: Context) -> Compiled:
@@ -176,4 +195,4 @@ def prev_turn(state: dict[str, Any], action: PrevTurn, caller: Caller, ctx: Cont
     ops = [op("replace", "currentSession", "turn", value=turn)]
     if round_ != session["round"]:
         ops.append(op("replace", "currentSession", "round", value=round_))
-    return Compiled(ops, "GM went back a turn")
+    return Compiled(ops, "GM went back a turn", mentions=())

@@ -36,7 +36,7 @@ def join(state: dict[str, Any], action: Join, caller: Caller, ctx: Context) -> C
     if not already:
         entry = {"playerId": action.player_id, "name": action.name, "since": ctx.now_ms}
         ops.append(op("add", "currentSession", "connectedPlayers", "-", value=entry))
-    return Compiled(ops, f"{action.name} joined")
+    return Compiled(ops, f"{action.name} joined", mentions=())
 
 
 def leave(state: dict[str, Any], action: Leave, caller: Caller, ctx: Context) -> Compiled:
@@ -46,7 +46,7 @@ def leave(state: dict[str, Any], action: Leave, caller: Caller, ctx: Context) ->
             ops = [op("remove", "currentSession", "connectedPlayers", str(index))]
             if action.player_id in state["players"]:
                 ops.append(op("add", "players", action.player_id, "lastSeenAt", value=ctx.now_ms))
-            return Compiled(ops, f"{entry['name']} left")
+            return Compiled(ops, f"{entry['name']} left", mentions=())
     raise Invalid(f"{action.player_id!r} is not connected")
 
 
@@ -59,7 +59,9 @@ def forget_players(
         raise Invalid("none of these players is registered")
     ops = [op("remove", "players", player_id) for player_id in gone]
     count = len(gone)
-    return Compiled(ops, f"{count} player{'s' if count != 1 else ''} who never came back forgotten")
+    return Compiled(
+        ops, f"{count} player{'s' if count != 1 else ''} who never came back forgotten", mentions=()
+    )
 
 
 def remove_player(
@@ -82,4 +84,4 @@ def remove_player(
         if pending[index].get("playerId") == action.player_id:
             ops.append(op("remove", "currentSession", "pendingActions", str(index)))
     ops.append(op("remove", "players", action.player_id))
-    return Compiled(ops, f"GM removed {player['name']}")
+    return Compiled(ops, f"GM removed {player['name']}", mentions=())

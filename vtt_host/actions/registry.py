@@ -18,7 +18,7 @@ def _propose(state: dict[str, Any], action: Propose, caller: Caller, ctx: Contex
     if caller.is_gm:
         raise Invalid("the GM applies changes directly with a 'patch' action")
     ops = [change.model_dump(by_alias=True, exclude_unset=True) for change in action.changes]
-    return Compiled(ops, action.summary)
+    return Compiled(ops, action.summary, mentions=())
 
 
 HANDLERS: dict[str, Handler] = {

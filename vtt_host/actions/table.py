@@ -9,6 +9,7 @@ from vtt_host.actions._common import display_name, find_entity, op, set_field
 from vtt_host.actions.context import Caller, Compiled, Context
 from vtt_host.actions.models import Chat, MoveToken, RollDice
 from vtt_host.errors import Forbidden, Invalid, NotFound
+from vtt_host.references import visible
 from vtt_host.schema import CHAT_HISTORY_LIMIT
 from vtt_host.views import GM_ID
 
@@ -18,7 +19,9 @@ def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Co
     if not caller.is_gm and actor.get("owner") != caller.player_id:
         raise Forbidden(f"{actor['name']} is not yours to move")
     current_map = state["currentSession"].get("currentMapId")
-    if current_map is not None:
+    # A player is held to the map they see, and they see none while it is hidden: its
+    # grid must not answer for it ("off the map" would tell its size).
+    if current_map is not None and (caller.is_gm or visible(state, "maps", current_map)):
         grid = state["maps"][current_map]["grid"]
         if not (0 <= action.x < grid["width"] and 0 <= action.y < grid["height"]):
             raise Invalid(f"({action.x}, {action.y}) is off the map")
@@ -30,7 +33,7 @@ def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Co
         {"x": action.x, "y": action.y},
     )
     description = f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})"
-    return Compiled([change], description, quiet=True)
+    return Compiled([change], description, quiet=True, mentions=(("actors", action.token_id),))
 
 
 def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> None:
@@ -69,7 +72,7 @@ def chat(state: dict[str, Any], action: Chat, caller: Caller, ctx: Context) -> C
         description = f"{caller.name}: {action.text[:80]}"
     else:
         description = f"{caller.name} whispered to {display_name(state, action.to)}"
-    return Compiled(chat_message_ops(state, message), description)
+    return Compiled(chat_message_ops(state, message), description, mentions=())
 
 
 def roll(state: dict[str, Any], action: RollDice, caller: Caller, ctx: Context) -> Compiled:
@@ -85,4 +88,5 @@ def roll(state: dict[str, Any], action: RollDice, caller: Caller, ctx: Context) 
         chat_message_ops(state, message),
         f"{caller.name} rolled {result.expr} = {result.total}",
         {"total": result.total},
+        mentions=(),
     )
