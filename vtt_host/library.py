@@ -29,6 +29,7 @@ from storage.recovery import RecoveryReport, open_store_with_recovery
 from vtt_host.actions import new_id, now_ms
 from vtt_host.demo import demo_state
 from vtt_host.errors import StorageFailed, VttError, storage_errors_translated
+from vtt_host.growth import change_bytes
 from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign, asset_files
 from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
 from vtt_host.patching import apply_ops_unchecked
@@ -202,9 +203,11 @@ class Library:
         state: dict[str, Any] = json.loads(loaded.snapshot)
         if state.get("id") != campaign_id:
             raise LibraryError(f"campaign {campaign_id}'s snapshot holds {state.get('id')!r}")
+        size_bytes = len(loaded.snapshot)
         for record in loaded.records:
             apply_ops_unchecked(state, record.ops)
             state["version"], state["lastModified"] = record.version, record.at_ms
+            size_bytes += change_bytes(record.ops, record.inverse)
         if needs_migration(state):
             await self._backup_bytes(loaded.snapshot, campaign_id, "before-migration")
             state = validate_state(migrate(state))
@@ -220,6 +223,7 @@ class Library:
             history=loaded.records,
             backup_policy=self._policy,
             clock=self.clock,
+            size_bytes=size_bytes,
         )
         logger.info(
             "opened %s at version %d (%d journal rows replayed)",

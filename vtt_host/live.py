@@ -78,15 +78,21 @@ class LiveCampaign:
         history: Iterable[JournalRecord] = (),
         backup_policy: BackupPolicy = DEFAULT_BACKUP_POLICY,
         clock: Callable[[], float] = time.monotonic,
+        size_bytes: int | None = None,
     ) -> None:
-        """``clock`` (seconds) decides when checkpoints and backups fall due."""
+        """``clock`` (seconds) decides when checkpoints and backups fall due;
+        ``size_bytes`` is the document's size if known (else it is measured)."""
         self._store = store
         self._backups = backups
         self._assets = assets
         self._policy = backup_policy
         self._encoder = SnapshotEncoder(state)
         self.manager = StateManager(
-            state, persist=self._journal, settled=self._journaled, history=history
+            state,
+            persist=self._journal,
+            settled=self._journaled,
+            history=history,
+            size_bytes=size_bytes,
         )
         self._checkpoint_version = checkpoint_version
         self._durable_version = int(state["version"])
@@ -190,6 +196,7 @@ class LiveCampaign:
             return self._checkpoint_version
         version, pieces = await self.snapshot_pieces()
         await self._store.checkpoint(self.id, version, pieces, name=self.name)
+        self.manager.size.measured(version, sum(map(len, pieces)))
         self._checkpoint_version = version
         self._last_checkpoint_monotonic = self._clock()
         logger.info("checkpoint of %s at version %d", self.id, version)

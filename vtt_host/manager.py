@@ -56,6 +56,13 @@ from vtt_host.errors import (
     Stale,
 )
 from vtt_host.filters import AudienceFilters
+from vtt_host.growth import (
+    CampaignFull,
+    DocumentSize,
+    change_bytes,
+    check_proposal,
+    json_bytes,
+)
 from vtt_host.patching import Op, apply_patch, normalize_ops, restore
 from vtt_host.proposals import check_against_view, try_ops
 from vtt_host.schema import CHANGE_LOG_LIMIT
@@ -166,6 +173,7 @@ class StateManager:
         settled: Settled | None = None,
         history: Iterable[JournalRecord] = (),
         history_limit: int = HISTORY_LIMIT,
+        size_bytes: int | None = None,
         clock: Callable[[], int] = now_ms,
         rng: random.Random | None = None,
         make_id: Callable[[str], str] = new_id,
@@ -183,6 +191,7 @@ class StateManager:
         self._player_ids: frozenset[str] = frozenset()
         self._next_listener = 0
         self._trial: tuple[tuple[int, str], dict[str, Any]] | None = None
+        self._size = DocumentSize(json_bytes(state) if size_bytes is None else size_bytes)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -209,6 +218,11 @@ class StateManager:
         if not self._history or self._history[0].version > version + 1:
             return None
         return [record for record in self._history if record.version > version]
+
+    @property
+    def size(self) -> DocumentSize:
+        """The document's running size (``CAMPAIGN_MAX_BYTES`` bounds what changes add)."""
+        return self._size
 
     def between_changes(self) -> asyncio.Lock:
         """``async with manager.between_changes():`` holds off changes (checkpoints, exports).
@@ -426,6 +440,7 @@ class StateManager:
         if waiting >= PENDING_PER_PLAYER_LIMIT:
             raise Invalid(f"you already have {waiting} proposals waiting for the GM")
         changes = normalize_ops(compiled.ops)
+        check_proposal(changes, caller.player_id, queue)
         if kind == "propose":  # the player's own ops: tried on what they can see
             check_against_view(self._trial_view(caller.audience), changes)
         else:  # ops the host compiled for an action that needs approval
@@ -529,6 +544,12 @@ class StateManager:
         except BaseException:
             restore(state, inverse)
             raise
+        grows = change_bytes(ops, inverse)  # the change log is a bounded ring: left out
+        try:
+            self._size.admit(grows, str(meta.get("kind")))
+        except CampaignFull:
+            restore(state, log_inverse + inverse)
+            raise
         shareable = shareable and mentions is not None and may_be_named(state, mentions)
         if mentions is not None and meta.get("undoable"):  # "GM undid: ..." names them too
             meta = {**meta, "mentions": [list(ref) for ref in mentions]}
@@ -550,6 +571,7 @@ class StateManager:
             raise PersistenceFailed(_unsaved_reason(failure)) from failure
         if self._settled is not None:
             self._settled(record, True)
+        self._size.record(version, grows)
         self._remember(record)
         self._publish(record, filters, decision, quiet=compiled.quiet, shareable=shareable)
         if cancelled:

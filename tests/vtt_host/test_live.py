@@ -86,3 +86,13 @@ async def test_maintenance_stops_quietly_once_the_database_is_closed(
     await asyncio.wait_for(campaign._task, 10)  # the task ends by itself
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert campaign.status().checkpoint_version == 0
+
+
+async def test_a_checkpoint_measures_the_campaigns_size_exactly(
+    campaign: LiveCampaign, clock: Clock
+) -> None:
+    for n in range(20):
+        await chat(campaign, f"line {n} " * (n + 1))
+    await campaign.checkpoint()
+    _, blob = await campaign.snapshot()
+    assert campaign.manager.size.bytes == len(blob)
