@@ -7,6 +7,7 @@ the host carries on once the trouble is gone.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import threading
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def assert_nothing_set_aside(data_dir: Path) -> None:
     assert not (data_dir / "damaged").exists(), "the database was treated as damaged"
 
 
+def assert_refused_in_one_line(done: subprocess.CompletedProcess[str], reason: str) -> None:
+    """The command failed, saying why in one line a GM can read."""
+    assert done.returncode != 0
+    assert reason in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
 # -- a lock held by another program ---------------------------------------------------
 
 
@@ -88,10 +97,7 @@ async def test_a_lock_held_by_another_program_is_reported_and_nothing_is_rolled_
     before = digest_files(data)
     with lock_held_elsewhere(data / DB_FILE, seconds=30):
         done = await asyncio.to_thread(vtt_host, "list", "--data-dir", data)
-    assert done.returncode != 0
-    assert "in use by another program" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert_refused_in_one_line(done, "in use by another program")
     assert_nothing_set_aside(data)
     assert digest_files(data) == before
     version, _ = await durable_state(data)
@@ -152,9 +158,7 @@ async def test_a_restart_on_a_full_disk_says_so_and_keeps_every_byte(tmp_path: P
         filler = fill(disk)
         before = digest_files(data)
         done = await asyncio.to_thread(vtt_host, "list", "--data-dir", data)
-        assert done.returncode != 0
-        assert "disk is full" in done.stderr, done.stderr
-        assert "Traceback" not in done.stderr
+        assert_refused_in_one_line(done, "disk is full")
         assert_nothing_set_aside(data)
         assert digest_files(data) == before
         filler.unlink()
@@ -175,8 +179,7 @@ async def test_a_read_only_disk_is_reported_with_its_path_and_left_untouched(
         remount(disk, "ro")
         try:
             done = await asyncio.to_thread(vtt_host, "list", "--data-dir", data)
-            assert done.returncode != 0
-            assert "cannot be written" in done.stderr, done.stderr
+            assert_refused_in_one_line(done, "cannot be written")
             assert str(data) in done.stderr
             with pytest.raises(DatabaseReadOnly):
                 await Library.open(data)
@@ -193,8 +196,7 @@ async def test_a_data_folder_under_a_missing_folder_is_refused_and_nothing_is_cr
 ) -> None:
     data = tmp_path / "typo" / "campaigns"
     done = await asyncio.to_thread(vtt_host, "list", "--data-dir", data)
-    assert done.returncode != 0
-    assert "does not exist" in done.stderr
+    assert_refused_in_one_line(done, "does not exist")
     assert not (tmp_path / "typo").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -112,3 +113,16 @@ async def eventually(predicate: Callable[[], bool], timeout_s: float = 5.0) -> N
     async with asyncio.timeout(timeout_s):
         while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+class HeldSleeps:
+    """A sleep for slowed hellos (the host's or the gate's): records each wait and
+    returns when the test releases it."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.release = asyncio.Event()
+
+    async def __call__(self, delay_s: float) -> None:
+        self.asked.append(delay_s)
+        await self.release.wait()

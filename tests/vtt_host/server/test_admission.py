@@ -9,6 +9,8 @@ import pytest
 from vtt_host.server.admission import GateClosed, HelloGate, TooManyWaiting
 from vtt_host.server.limits import FailedHelloTracker
 
+from .conftest import HeldSleeps
+
 
 class Clock:
     def __init__(self) -> None:
@@ -18,25 +20,13 @@ class Clock:
         return self.now
 
 
-class Sleeps:
-    """A sleep that records what it was asked and returns when the test says so."""
-
-    def __init__(self) -> None:
-        self.asked: list[float] = []
-        self.release = asyncio.Event()
-
-    async def __call__(self, delay_s: float) -> None:
-        self.asked.append(delay_s)
-        await self.release.wait()
-
-
 async def settle() -> None:
     """Let the started waits reach their sleep (each takes a few loop steps)."""
     for _ in range(5):
         await asyncio.sleep(0)
 
 
-def throttled_gate(sleeps: Sleeps, address: str = "10.0.0.1") -> HelloGate:
+def throttled_gate(sleeps: HeldSleeps, address: str = "10.0.0.1") -> HelloGate:
     tracker = FailedHelloTracker(clock=Clock())
     for _ in range(5):
         tracker.record_failure(address)
@@ -44,14 +34,14 @@ def throttled_gate(sleeps: Sleeps, address: str = "10.0.0.1") -> HelloGate:
 
 
 async def test_under_the_limits_a_code_is_checked_without_sleeping() -> None:
-    sleeps = Sleeps()
+    sleeps = HeldSleeps()
     gate = HelloGate(FailedHelloTracker(clock=Clock()), sleep=sleeps)
     assert await gate.wait_turn("10.0.0.1") == 0.0
     assert sleeps.asked == []
 
 
 async def test_past_the_limit_a_code_waits_its_turn() -> None:
-    sleeps = Sleeps()
+    sleeps = HeldSleeps()
     gate = throttled_gate(sleeps)
     waiting = asyncio.create_task(gate.wait_turn("10.0.0.1"))
     await settle()
@@ -63,7 +53,7 @@ async def test_past_the_limit_a_code_waits_its_turn() -> None:
 
 
 async def test_a_fifth_waiting_hello_from_one_address_is_refused_and_others_are_not() -> None:
-    sleeps = Sleeps()
+    sleeps = HeldSleeps()
     gate = throttled_gate(sleeps)
     held = [asyncio.create_task(gate.wait_turn("10.0.0.1")) for _ in range(4)]
     await settle()
@@ -77,7 +67,7 @@ async def test_a_fifth_waiting_hello_from_one_address_is_refused_and_others_are_
 
 
 async def test_closing_wakes_every_waiting_hello() -> None:
-    sleeps = Sleeps()
+    sleeps = HeldSleeps()
     gate = throttled_gate(sleeps)
     held = [asyncio.create_task(gate.wait_turn("10.0.0.1")) for _ in range(3)]
     await settle()
@@ -90,7 +80,7 @@ async def test_closing_wakes_every_waiting_hello() -> None:
 
 
 async def test_a_cancelled_wait_gives_its_place_back() -> None:
-    sleeps = Sleeps()
+    sleeps = HeldSleeps()
     gate = throttled_gate(sleeps)
     held = [asyncio.create_task(gate.wait_turn("10.0.0.1")) for _ in range(4)]
     await settle()

@@ -19,6 +19,7 @@ from vtt_host.manager import StateManager
 from vtt_host.server import KICKED_CLOSE_CODE, Host, HostLimits
 
 from .conftest import (
+    HeldSleeps,
     MakeHost,
     actor_named,
     close_code,
@@ -51,18 +52,6 @@ async def test_forged_session_token_is_refused_with_4001(host: Host) -> None:
 
 
 WRONG_CODE = "AAAA-AAAA-AA"
-
-
-class HeldSleeps:
-    """The host's sleep for slowed hellos: records each wait, returns when released."""
-
-    def __init__(self) -> None:
-        self.asked: list[float] = []
-        self.release = asyncio.Event()
-
-    async def __call__(self, delay_s: float) -> None:
-        self.asked.append(delay_s)
-        await self.release.wait()
 
 
 async def send_hello_from(host: Host, local: str, **fields: Any) -> str | int | None:
