@@ -214,7 +214,6 @@ async def _restore(args: argparse.Namespace) -> int:
     async def work(library: Library) -> int:
         restored = await library.restore(args.campaign, at)
         print(f"{restored.campaign_id}\tv{restored.version}")
-        assert restored.source is not None
         print(f"restored {restored.name} from backup {restored.source}", file=sys.stderr)
         if restored.kept_as is not None:
             print(
