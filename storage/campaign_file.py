@@ -220,6 +220,36 @@ def _write_archive(handle: BinaryIO, entries: Mapping[str, bytes], stored: set[s
     return too_compressible
 
 
+def _read_checked(
+    path: Path, source: BinaryIO | Path | None, current_schema_version: int | None
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest and every other member, each read within the limits and checked
+    against the manifest's checksum; the one reading both the importer and the check
+    of a file just written go through."""
+    with _open_archive(path, source) as archive:
+        infos = archive.infolist()
+        _check_entries(path, infos)
+        manifest = _parse_manifest(
+            path, _read_member(path, archive, archive.getinfo(MANIFEST)), current_schema_version
+        )
+        listed = manifest["members"]
+        present = {info.filename for info in infos} - {MANIFEST}
+        for member in sorted(set(listed) | present):
+            if member not in present:
+                raise MissingMember(path, member)
+            if member not in listed:
+                raise InvalidManifest(path, f"{member} is not listed in manifest.json")
+        contents = {
+            info.filename: _read_member(path, archive, info)
+            for info in infos
+            if info.filename != MANIFEST
+        }
+    for member, data in contents.items():
+        if _sha256(data) != listed[member]:
+            raise ChecksumMismatch(path, member)
+    return manifest, contents
+
+
 def verify_archive(path: Path, source: BinaryIO | Path | None = None) -> dict[str, Any]:
     """Check that a campaign file reads back: entries, limits, every checksum. Blocking.
 
@@ -227,21 +257,7 @@ def verify_archive(path: Path, source: BinaryIO | Path | None = None) -> dict[st
     file can be checked before it takes its place. Returns the manifest. Does not parse
     or validate the campaign document itself.
     """
-    with _open_archive(path, source) as archive:
-        infos = archive.infolist()
-        _check_entries(path, infos)
-        manifest = _parse_manifest(
-            path, _read_member(path, archive, archive.getinfo(MANIFEST)), None
-        )
-        listed = manifest["members"]
-        present = {info.filename for info in infos} - {MANIFEST}
-        if set(listed) != present:
-            raise InvalidManifest(path, "manifest.json does not list exactly the files inside")
-        for info in infos:
-            if info.filename != MANIFEST:
-                data = _read_member(path, archive, info)
-                if _sha256(data) != listed[info.filename]:
-                    raise ChecksumMismatch(path, info.filename)
+    manifest, _ = _read_checked(path, source, None)
     return manifest
 
 
@@ -418,27 +434,7 @@ def read_campaign_file(
     Raises a CampaignFileError subclass naming what is wrong; never extracts anything
     to disk.
     """
-    with _open_archive(path) as archive:
-        infos = archive.infolist()
-        _check_entries(path, infos)
-        manifest = _parse_manifest(
-            path, _read_member(path, archive, archive.getinfo(MANIFEST)), current_schema_version
-        )
-        listed = manifest["members"]
-        present = {info.filename for info in infos} - {MANIFEST}
-        for member in sorted(set(listed) | present):
-            if member not in present:
-                raise MissingMember(path, member)
-            if member not in listed:
-                raise InvalidManifest(path, f"{member} is not listed in manifest.json")
-        contents = {
-            info.filename: _read_member(path, archive, info)
-            for info in infos
-            if info.filename != MANIFEST
-        }
-    for member, data in contents.items():
-        if _sha256(data) != listed[member]:
-            raise ChecksumMismatch(path, member)
+    manifest, contents = _read_checked(path, None, current_schema_version)
     assets: dict[str, bytes] = {}
     for member, data in contents.items():
         if member.startswith(ASSET_PREFIX):
