@@ -419,6 +419,7 @@ def _migrate(
             raise InvalidState(
                 path, f"upgrading from schema version {version} failed: {_one_line(exc)}"
             ) from exc
+        state["schemaVersion"] = version + 1
     return state
 
 

@@ -2,7 +2,8 @@
 
 ``MIGRATIONS[n]`` turns a document of schemaVersion n into n + 1. Campaign files and
 stored snapshots of an older schema run through every step up to ``SCHEMA_VERSION``
-(a backup is written first). Version 1 is the first schema, so there are no steps yet.
+(a backup is written first). A step sees the document as that version stored it and
+must not depend on later models: it edits plain dicts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from vtt_host.schema import SCHEMA_VERSION
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
+    """Sheets gained armour class, abilities, speed, free stats and player-facing notes;
+    maps gained a grid offset and the image's size. Each new field has a default that
+    reads a version 1 document as it was, so only the version number changes."""
+    return state
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 def needs_migration(state: dict[str, Any]) -> bool:

@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 from storage import MAX_DOCUMENT_DEPTH, MAX_SAFE_INTEGER, MAX_VERSION, check_plain
 from vtt_host.patching import OP_MEMBERS
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """Bump when the document's shape changes, and register a migration step for it."""
 
 CHANGE_LOG_LIMIT = 200
@@ -76,6 +76,27 @@ class Condition(Model):
     note: Text = ""
 
 
+AbilityScore = Annotated[int, Field(ge=0, le=999)]
+
+
+class Abilities(Model):
+    """The six scores most fantasy systems share; other numbers go in ``Actor.stats``."""
+
+    strength: AbilityScore = 10
+    dexterity: AbilityScore = 10
+    constitution: AbilityScore = 10
+    intelligence: AbilityScore = 10
+    wisdom: AbilityScore = 10
+    charisma: AbilityScore = 10
+
+
+class Stat(Model):
+    """A named number of any game system (Sanity 45, Stress 2, Level 3)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    value: Int
+
+
 class InventoryEntry(Model):
     item_id: Id
     quantity: Count = 1
@@ -86,7 +107,18 @@ class Grid(Model):
     width: Annotated[int, Field(ge=1, le=1000)] = 30
     height: Annotated[int, Field(ge=1, le=1000)] = 20
     cell_size: Annotated[int, Field(ge=4, le=1000)] = 50
+    """Pixels of the map image one cell covers."""
+    offset_x: Annotated[int, Field(ge=0, le=1000)] = 0
+    offset_y: Annotated[int, Field(ge=0, le=1000)] = 0
+    """Where the grid's first cell starts on the image, in image pixels."""
     kind: Literal["square", "hex"] = "square"
+
+
+class ImageSize(Model):
+    """An image's size in pixels, read from the file when it became an asset."""
+
+    width: Annotated[int, Field(ge=1, le=65_535)]
+    height: Annotated[int, Field(ge=1, le=65_535)]
 
 
 class Player(Model):
@@ -116,12 +148,26 @@ class Actor(Model):
     owner: Id | None = None
     hidden: bool = False
     hp: HitPoints | None = None
+    armor_class: Count | None = None
+    abilities: Abilities | None = None
+    speed: Count | None = None
+    """In the map's unit (feet unless the map says otherwise)."""
     initiative_bonus: Int = 0
+    stats: Annotated[list[Stat], Field(max_length=100)] = Field(default_factory=list)
     conditions: list[Condition] = Field(default_factory=list)
     inventory: list[InventoryEntry] = Field(default_factory=list)
     image_asset: Sha256 | None = None
     plugin_data: JsonObject = Field(default_factory=dict)
+    notes: Text = ""
+    """What the actor's owner and the table may read; ``gmNotes`` stay the GM's."""
     gm_notes: Text = ""
+
+    @model_validator(mode="after")
+    def _stat_names_unique(self) -> Actor:
+        names = [stat.name.casefold() for stat in self.stats]
+        if len(names) != len(set(names)):
+            raise ValueError("two stats have the same name")
+        return self
 
 
 class Item(Model):
@@ -139,6 +185,7 @@ class MapData(Model):
     name: Name
     hidden: bool = False
     image_asset: Sha256 | None = None
+    image_size: ImageSize | None = None
     grid: Grid = Field(default_factory=Grid)
     layers: list[JsonObject] = Field(default_factory=list)
     lighting: JsonObject = Field(default_factory=dict)
@@ -274,7 +321,7 @@ class ChangeLogEntry(Model):
 class CampaignState(Model):
     """The whole campaign; ``version`` counts every change since it was created."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: Id
     version: Version = 0
     created_at: Millis

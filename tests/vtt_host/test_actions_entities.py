@@ -44,11 +44,16 @@ async def test_gm_creates_an_actor_with_defaults_filled_in(manager: StateManager
         "owner": None,
         "hidden": False,
         "hp": None,
+        "armorClass": None,
+        "abilities": None,
+        "speed": None,
         "initiativeBonus": 0,
+        "stats": [],
         "conditions": [],
         "inventory": [],
         "imageAsset": None,
         "pluginData": {},
+        "notes": "",
         "gmNotes": "",
     }
     assert description(manager) == "GM created actor Wolf"
@@ -94,7 +99,7 @@ async def test_creating_an_entity_with_an_existing_id_is_invalid(manager: StateM
     ("kind", "data"),
     [
         ("create_actor", {"type": "monster"}),
-        ("create_actor", {"name": "Wolf", "speed": 40}),
+        ("create_actor", {"name": "Wolf", "flySpeed": 40}),
         ("create_actor", {"name": "Wolf", "hp": {"current": 3, "max": -1}}),
         ("create_actor", {"name": "Wolf", "type": "dragon"}),
         ("create_actor", {"id": "not an id!", "name": "Wolf"}),
@@ -173,7 +178,7 @@ async def test_gm_can_update_a_hidden_actor(manager: StateManager) -> None:
 @pytest.mark.parametrize(
     "changes",
     [
-        {"speed": 30},
+        {"flySpeed": 30},
         {"id": "a_other"},
         {"hp": {"current": 1, "max": -5}},
         {"owner": "p_ghost"},
@@ -491,7 +496,7 @@ async def test_patch_that_fails_halfway_changes_nothing(manager: StateManager) -
         {"op": "add", "path": "/currentSession/tokenPositions/a_ghost", "value": {"x": 1, "y": 1}},
         {"op": "remove", "path": "/items/i_0001"},
         {"op": "replace", "path": "/currentSession/currentMapId", "value": "m_ghost"},
-        {"op": "add", "path": "/actors/a_0005/speed", "value": 30},
+        {"op": "add", "path": "/actors/a_0005/flySpeed", "value": 30},
     ],
     ids=["negative-max-hp", "orphan-position", "carried-item", "unknown-map", "unknown-field"],
 )

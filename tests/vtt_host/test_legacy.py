@@ -311,13 +311,27 @@ def test_actors_items_and_maps_keep_their_data(export_dir: Path) -> None:
     assert state["items"][POTION]["pluginData"] == {"heal": "2d4+2"}
 
     crossroads = state["maps"][CROSSROADS]
-    assert crossroads["grid"] == {"width": 30, "height": 20, "cellSize": 50, "kind": "square"}
+    assert crossroads["grid"] == {
+        "width": 30,
+        "height": 20,
+        "cellSize": 50,
+        "offsetX": 0,
+        "offsetY": 0,
+        "kind": "square",
+    }
     assert crossroads["layers"] == [{"name": "trees", "objects": []}]
     assert crossroads["lighting"] == {"ambient": 0.4}
     assert "/uploads/crossroads.jpg" in crossroads["gmNotes"]  # maps have no pluginData
     lair = state["maps"][LAIR]
     assert lair["hidden"] is True
-    assert lair["grid"] == {"width": 12, "height": 10, "cellSize": 70, "kind": "hex"}
+    assert lair["grid"] == {
+        "width": 12,
+        "height": 10,
+        "cellSize": 70,
+        "offsetX": 0,
+        "offsetY": 0,
+        "kind": "hex",
+    }
 
 
 def test_conditions_come_from_the_actor_and_its_effects(export_dir: Path) -> None:

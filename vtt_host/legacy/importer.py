@@ -26,8 +26,7 @@ from vtt_host.legacy.files import Doc
 from vtt_host.legacy.ids import Ids
 from vtt_host.legacy.players import campaign_players
 from vtt_host.legacy.session import current_session, place_tokens
-
-SCHEMA_VERSION = 1
+from vtt_host.schema import SCHEMA_VERSION
 
 
 @dataclass(frozen=True, slots=True)
