@@ -187,6 +187,7 @@ class GmApp(App[None]):
                 timeout=30,
             )
         self._main.apply([])
+        self._main.focus_panel()
         # The screen's widgets live as long as the app: keep the cyclic collector from
         # walking them on every pass (its pauses showed as stalls under load).
         gc.freeze()

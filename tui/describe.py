@@ -134,6 +134,18 @@ def player_name(state: Mapping[str, Any], player_id: str | None) -> str:
     return str(known["name"]) if known else player_id
 
 
+def authored(who: str, description: str | None) -> tuple[str, str]:
+    """(author, rest) of a change-log line, naming the author once.
+
+    The host's descriptions mostly begin with who made the change ("Alice moved
+    Thorin…", "GM: hello"); those keep their wording, the others get "Who: " in front.
+    """
+    text = description or "(no description)"
+    if text == who or text.startswith((f"{who} ", f"{who}:")):
+        return who, text[len(who) :]
+    return f"{who}: ", text
+
+
 def clock_time(seconds: float | None) -> str:
     """Local wall-clock time of a moment, or a dash when there is none."""
     if seconds is None:

@@ -45,6 +45,14 @@ if TYPE_CHECKING:
 
 PROPOSAL_PATH = "/currentSession/pendingActions/-"
 TABS = ("queue", "initiative", "players", "chat", "map")
+PANEL_FOCUS = {
+    "queue": "#queue-table",
+    "initiative": "#initiative-table",
+    "players": "#players-table",
+    "chat": "#chat-input",
+    "map": "#map-view",
+}
+"""What takes the keys when a tab is shown: a panel's bindings work only inside it."""
 
 
 class MainScreen(Screen[None]):
@@ -150,6 +158,9 @@ class MainScreen(Screen[None]):
         """Bring the panel just shown up to date (hidden panels are not redrawn)."""
         if self.session.campaign is None:
             return
+        # However the tab was chosen (a click leaves the focus on the tab bar), its keys
+        # and typing go to the panel: the chat box, the queue's approve key.
+        self.focus_panel()
         if event.pane.id == "chat" and self._log_behind:
             self._log_behind = False
             state = self.session.manager.state
@@ -541,14 +552,21 @@ class MainScreen(Screen[None]):
         if tab not in TABS:
             return
         self.query_one("#tabs", TabbedContent).active = tab
-        target = {
-            "queue": "#queue-table",
-            "initiative": "#initiative-table",
-            "players": "#players-table",
-            "chat": "#chat-input",
-            "map": "#map-view",
-        }[tab]
-        self.query_one(target).focus()
+        self.focus_panel()
+
+    def focus_panel(self) -> None:
+        """Focus the main widget of the tab on screen (the first focusable one if unnamed)."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        pane = tabs.active_pane
+        if pane is None:
+            return
+        selector = PANEL_FOCUS.get(tabs.active)
+        if selector is not None:
+            self.query_one(selector).focus()
+            return
+        first = next((widget for widget in pane.query("*") if widget.focusable), None)
+        if first is not None:
+            first.focus()
 
     def action_focus_tabs(self) -> None:
         self.query_one("#tabs", TabbedContent).query_one("Tabs").focus()

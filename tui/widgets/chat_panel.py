@@ -25,7 +25,8 @@ class ChatPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ChatLog(id="chat-log")
-        yield Input(placeholder=CHAT_HINT, id="chat-input")
+        # Focus must not select a prefill ("/w Alice "): typing would replace it.
+        yield Input(placeholder=CHAT_HINT, id="chat-input", select_on_focus=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
