@@ -35,6 +35,7 @@ from tui.screens.pick import PickScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
+from vtt_host.library import AmbiguousCampaign, UnknownCampaign
 from vtt_host.server import Claim, ClaimEvent, ClaimOutcome
 from vtt_host.serving import tune_interpreter
 
@@ -164,6 +165,8 @@ class GmApp(App[None]):
             self.notify(str(report), title="Recovered from a backup", severity="warning")
         try:
             campaign_id = await self.session.startup_campaign()
+        except (AmbiguousCampaign, UnknownCampaign) as error:
+            campaign_id = await self._pick_named(error)
         except VttError as error:
             self.notify(str(error), severity="error")
             campaign_id = None
@@ -192,6 +195,23 @@ class GmApp(App[None]):
         # walking them on every pass (its pauses showed as stalls under load).
         gc.freeze()
         self.ready = True
+
+    async def _pick_named(self, error: AmbiguousCampaign | UnknownCampaign) -> str | None:
+        """--campaign fitted several campaigns, or none: let the GM pick from those there are.
+
+        Dismissing the list opens what the app would open without --campaign.
+        """
+        if isinstance(error, AmbiguousCampaign):
+            title = f"{error.asked!r} matches {len(error.matches)} campaigns. Open which?"
+            offered = error.matches
+        else:
+            title = f"No campaign is called {error.asked!r}. Open which?"
+            offered = sorted(error.campaigns, key=lambda info: info.name.casefold())
+        if not offered:
+            return None
+        choices = [(info.id, f"{info.name} (v{info.version})") for info in offered]
+        chosen = await self.push_screen_wait(PickScreen(title, choices))
+        return chosen if chosen is not None else await self.session.default_campaign()
 
     async def _first_campaign(self) -> str | None:
         """Ask what to do in an empty library; None when the GM quits."""

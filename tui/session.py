@@ -25,7 +25,13 @@ from tui.config import AppConfig
 from vtt_host.actions import GM_CALLER
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
-from vtt_host.library import BackupInfo, Imported, Library
+from vtt_host.library import (
+    AmbiguousCampaign,
+    BackupInfo,
+    Imported,
+    Library,
+    UnknownCampaign,
+)
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
@@ -129,11 +135,25 @@ class GmSession:
         The sample campaign is reused when it exists (as ``vtt-host serve --demo`` does);
         None means the library is empty and the GM chooses what to do.
 
-        Raises LibraryError when --campaign names no campaign.
+        Raises UnknownCampaign when --campaign fits no campaign, AmbiguousCampaign when it
+        fits several (a part of a name is enough when it fits one).
         """
-        library = self.lib
         if self.config.campaign:
-            return (await library.require(self.config.campaign)).id
+            return await self.named_campaign(self.config.campaign)
+        return await self.default_campaign()
+
+    async def named_campaign(self, asked: str) -> str:
+        """The id of the one campaign ``asked`` (an id, a name or a part of one) means."""
+        matches = await self.lib.matching(asked)
+        if len(matches) > 1:
+            raise AmbiguousCampaign(asked, matches)
+        if not matches:
+            raise UnknownCampaign(asked, await self.lib.campaigns())
+        return matches[0].id
+
+    async def default_campaign(self) -> str | None:
+        """The sample with --demo, else the last campaign open; None in an empty library."""
+        library = self.lib
         campaigns = await library.campaigns()
         if self.config.demo:
             demo = next((info for info in campaigns if info.name == DEMO_NAME), None)
