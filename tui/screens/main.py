@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from tui import viewmodels
 from tui.chat_commands import ChatCommandError, parse_chat
-from tui.describe import player_name
+from tui.describe import cell_text, player_name
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_actor import ActorEdit, EditActorScreen
 from tui.screens.edit_ops import EditOpsScreen
@@ -217,7 +217,7 @@ class MainScreen(Screen[None]):
         hidden = " (hidden from players)" if board.hidden_map else ""
         token = event.token
         selected = (
-            f" · {token.name}{' (hidden)' if token.hidden else ''} at ({token.x}, {token.y})"
+            f" · {token.name}{' (hidden)' if token.hidden else ''} at {cell_text(token.x, token.y)}"
             if token
             else ""
         )
