@@ -25,10 +25,12 @@ from textual.screen import Screen
 
 from tui.commands import TableCommands
 from tui.config import AppConfig
+from tui.keys import key_groups
 from tui.messages import CampaignOpened, WorkDone, WorkFailed
 from tui.screens.claim import ClaimScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_path import FileChoice, FilePathScreen
+from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.new_campaign import NewCampaign, NewCampaignScreen
 from tui.screens.pick import PickScreen
@@ -56,12 +58,14 @@ class GmApp(App[None]):
     COMMANDS = App.COMMANDS | {TableCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("f2", "open_campaign", "Open", show=False),
-        Binding("f3", "new_campaign", "New", show=False),
-        Binding("f4", "export_campaign", "Export", show=False),
-        Binding("f5", "import_campaign", "Import", show=False),
-        Binding("f6", "backup", "Back up", show=False),
-        Binding("f7", "restore", "Restore", show=False),
+        Binding("f1", "help", "Help", priority=True),  # dialogs too: they stop other app keys
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f2", "open_campaign", "Open campaign", show=False),
+        Binding("f3", "new_campaign", "New campaign", show=False),
+        Binding("f4", "export_campaign", "Export campaign", show=False),
+        Binding("f5", "import_campaign", "Import campaign", show=False),
+        Binding("f6", "backup", "Back up now", show=False),
+        Binding("f7", "restore", "Restore from backup", show=False),
     ]
 
     def __init__(self, config: AppConfig | None = None, *, session: GmSession | None = None):
@@ -71,6 +75,7 @@ class GmApp(App[None]):
         self.ready = False
         self._main = MainScreen()
         self._quitting = False
+        self._asking_to_quit = False
         self._status_shown_at = 0.0
         self._claim_shown: ClaimScreen | None = None
 
@@ -130,7 +135,8 @@ class GmApp(App[None]):
         self.call_later(self._show_next_claim)
 
     def _on_signal(self) -> None:
-        self.call_later(self.action_quit)
+        # A signal is the system stopping the app: never wait for an answer.
+        self.call_later(self.shut_down)
 
     def apply_pending(self) -> None:
         """Show everything published since the last call, in one batch (runs on a timer)."""
@@ -173,7 +179,7 @@ class GmApp(App[None]):
         if campaign_id is None:
             campaign_id = await self._first_campaign()
             if campaign_id is None:
-                await self.action_quit()
+                await self.shut_down()
                 return
         try:
             await self._open(campaign_id)
@@ -387,9 +393,37 @@ class GmApp(App[None]):
         self.post_message(CampaignOpened(restored.campaign_id, restored.name))
         self.post_message(WorkDone(f"Restored {restored.name} (now v{restored.version})"))
 
+    # -- help ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key of the app and of the screen in use (or close that help)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(key_groups(self, self.screen)))
+
     # -- stopping --------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        """Quit; while players are connected, ask first (quitting drops them)."""
+        if self._quitting or self._asking_to_quit:
+            return
+        connected = self.session.players_connected()
+        if not connected:
+            await self.shut_down()
+            return
+
+        def answer(sure: bool | None) -> None:
+            self._asking_to_quit = False
+            if sure:
+                self.call_later(self.shut_down)
+
+        self._asking_to_quit = True
+        are = "players are" if connected != 1 else "player is"
+        question = f"{connected} {are} connected; quit anyway?"
+        self.push_screen(ConfirmScreen(question, yes="Quit"), answer)
+
+    async def shut_down(self) -> None:
         """Stop serving, checkpoint and back up, then exit."""
         if self._quitting:
             return

@@ -240,6 +240,20 @@ class GmSession:
     def announcement(self) -> str:
         return self._announcer.status if self._announcer is not None else "not announced"
 
+    def players_connected(self) -> int:
+        """Players connected now to any campaign served: quitting would drop them."""
+        if self.host is None:
+            return 0
+        return sum(
+            len(
+                {
+                    entry["playerId"]
+                    for entry in live.manager.state["currentSession"]["connectedPlayers"]
+                }
+            )
+            for live in self._served.values()
+        )
+
     def join_code(self) -> str | None:
         if self.host is None or self.campaign is None:
             return None

@@ -71,9 +71,9 @@ async def test_digits_typed_after_pressing_4_go_into_the_box(table_dir: Path) ->
     app = table_app(table_dir)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        await pilot.press("4", *"I roll 2 d6 and 3 d8")
+        await pilot.press("4", *"I roll 2 d6 and 3 d8?")
         assert app.screen.query_one("#tabs", TabbedContent).active == "chat"
-        assert chat_box(app).value == "I roll 2 d6 and 3 d8"
+        assert chat_box(app).value == "I roll 2 d6 and 3 d8?"
 
 
 def fits(log: ChatLog) -> bool:

@@ -16,7 +16,11 @@ CHAT_HINT = "Say something · /w Name text · /r 1d20+5 label · /rw Name 1d20"
 class ChatPanel(Vertical):
     """Posts ``ChatPanel.Said`` with what the GM typed; the screen sends it."""
 
-    BINDINGS = [Binding("escape", "screen.focus_tabs", "Back", show=False)]
+    BINDINGS = [
+        Binding(
+            "escape", "screen.focus_tabs", "Leave the chat box (then 1-5 switch tabs)", show=False
+        )
+    ]
 
     class Said(Message):
         def __init__(self, text: str) -> None:
