@@ -184,3 +184,13 @@ async def join(app: GmApp, clients: list[Client], name: str, **options: Any) -> 
     client = await Client.connect(host.local_url, name=name, code=code, **options)
     clients.append(client)
     return client
+
+
+def table_app(data_dir: Path, **options: Any) -> GmApp:
+    """The GM app over ``data_dir`` without a network host (nothing to join)."""
+    return GmApp(AppConfig(data_dir=data_dir, serve=False, announce=False, **options))
+
+
+def log_text(log: Any) -> list[str]:
+    """The lines a RichLog (chat, change log) shows, as plain text."""
+    return [strip.text.rstrip() for strip in log.lines]

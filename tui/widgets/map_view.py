@@ -30,10 +30,10 @@ class MapView(ScrollView, can_focus=True):
     """Draws ``board`` line by line, so large maps scroll without being drawn whole."""
 
     BINDINGS = [
-        Binding("up", "nudge(0, -1)", "Up", show=False),
-        Binding("down", "nudge(0, 1)", "Down", show=False),
-        Binding("left", "nudge(-1, 0)", "Left", show=False),
-        Binding("right", "nudge(1, 0)", "Right", show=False),
+        Binding("up", "nudge(0, -1)", "Move the token up", show=False),
+        Binding("down", "nudge(0, 1)", "Move the token down", show=False),
+        Binding("left", "nudge(-1, 0)", "Move the token left", show=False),
+        Binding("right", "nudge(1, 0)", "Move the token right", show=False),
         Binding("right_square_bracket", "cycle(1)", "Next token"),
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
