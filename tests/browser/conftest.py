@@ -138,6 +138,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
     host.stop()
 
 
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[Server]:
+    """A demo campaign of the module's own, for tests that change what the demo shows."""
+    host = start_server(tmp_path_factory.mktemp("vtt-table"), "--demo")
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+async def gm(table: Server) -> AsyncIterator[Any]:
+    """The GM of ``table`` on the Python client."""
+    from vtt_host.client import Client
+
+    async with Client.connect(table.url, gm_token=table.gm_token) as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def large_server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[Server]:
     """bench/campaign.py's ~5 MB campaign, imported into a fresh data dir."""

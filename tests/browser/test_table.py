@@ -4,15 +4,14 @@ change the demo campaign), a GM on the Python client, players in Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage.assets import AssetStore
-from tests.browser.conftest import Server, start_server
-from tests.browser.helpers import Player, actor_named, join, wait_until
+from tests.browser.conftest import Server
+from tests.browser.helpers import actor_named, applied, give, join, wait_until
 from tests.browser.pngs import RGB, decode, encode_rgb
 from vtt_host.client import Client
 
@@ -48,33 +47,6 @@ def picture_pixel(px: int, py: int) -> RGB:
     if gx % CELL_PX == 0 or gy % CELL_PX == 0:
         return LINE
     return cell_colour(gx // CELL_PX, gy // CELL_PX)
-
-
-@pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[Server]:
-    host = start_server(tmp_path_factory.mktemp("vtt-table"), "--demo")
-    yield host
-    host.stop()
-
-
-@pytest.fixture
-async def gm(table: Server) -> AsyncIterator[Client]:
-    async with Client.connect(table.url, gm_token=table.gm_token) as client:
-        yield client
-
-
-async def applied(gm: Client, action: dict[str, Any]) -> dict[str, Any]:
-    ack = await gm.act(action)
-    assert ack["status"] == "applied", ack
-    return ack
-
-
-async def give(gm: Client, player: Player, actor_name: str) -> str:
-    actor = actor_named(gm.view, actor_name)
-    player_id = await player.player_id()
-    await applied(gm, {"kind": "assign_actor", "actorId": actor, "playerId": player_id})
-    await player.page.wait_for_selector(f'.token.mine[data-actor-id="{actor}"]')
-    return actor
 
 
 # -- the sheet ------------------------------------------------------------------------
