@@ -94,6 +94,22 @@ async def test_a_handout_reaches_a_player_only_once_shown_to_them(
     assert await unread(alice) == ""
     await alice.page.screenshot(path=str(screenshots / "desktop-handout.png"))
 
+    # Read once is read on this device: a reload lists it without announcing it again.
+    await alice.page.reload()
+    await alice.page.wait_for_selector('.handout[data-handout-id="h_letter"]', state="attached")
+    await alice.page.wait_for_timeout(200)
+    assert await unread(alice) == ""
+    assert await alice.page.locator("#toasts .toast", has_text=LETTER).count() == 0
+
+    # A change by the GM while she looks elsewhere is announced and counted again.
+    await alice.tab("chat")
+    changed = f"{LETTER_TEXT}\nPS: burn this."
+    await applied(gm, {"kind": "update_handout", "id": "h_letter", "set": {"text": changed}})
+    await alice.page.locator("#toasts .toast", has_text="changed").wait_for()
+    assert await unread(alice) == "1"
+    assert await alice.page.evaluate(tab_selected("chat"))
+    assert await card.locator(".handout-text").inner_text() == changed
+
     # Shown to everyone: now Bob, on his phone, is told too.
     await applied(gm, {"kind": "reveal", "collection": "handouts", "id": "h_letter"})
     await bob.page.locator("#toasts .toast", has_text=LETTER).wait_for()
@@ -111,7 +127,8 @@ async def test_a_handout_reaches_a_player_only_once_shown_to_them(
     await applied(gm, {"kind": "hide", "collection": "handouts", "id": "h_letter"})
     for player in (alice, bob):
         await player.page.wait_for_selector(".handout", state="detached")
-        assert await player.page.locator(".handouts-empty").is_visible()
+        assert await player.page.get_attribute(".handouts-empty", "hidden") is None
+        assert await unread(player) == ""
         assert not player.errors, player.errors
 
 
