@@ -14,15 +14,9 @@ from storage.assets import AssetStore
 from tests.browser.conftest import Server
 from tests.browser.helpers import Player, actor_named, applied, give, join, wait_until
 from tests.browser.pngs import encode_rgb
-from vtt_host import schema
 from vtt_host.client import Client
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not hasattr(schema, "Handout"), reason="the host does not keep handouts yet"
-    ),
-]
+pytestmark = pytest.mark.slow
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {
