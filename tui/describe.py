@@ -59,6 +59,10 @@ def value_text(value: Any) -> str:
             return str(value["name"])
         if set(value) >= {"current", "max"}:
             return f"{value['current']}/{value['max']}"
+    if isinstance(value, list) and all(
+        isinstance(entry, Mapping) and "name" in entry for entry in value
+    ):
+        return ", ".join(str(entry["name"]) for entry in value) or "none"
     if isinstance(value, str):
         text = value
     else:
@@ -67,6 +71,8 @@ def value_text(value: Any) -> str:
 
 
 _MISSING = object()
+MISSING = _MISSING
+"""What ``lookup`` returns for a path that is not in the document."""
 
 
 def lookup(state: Mapping[str, Any], tokens: Sequence[str]) -> Any:
@@ -126,6 +132,71 @@ def describe_op(state: Mapping[str, Any], change: Mapping[str, Any]) -> str:
 
 def describe_ops(state: Mapping[str, Any], ops: Sequence[Mapping[str, Any]]) -> list[str]:
     return [describe_op(state, change) for change in ops]
+
+
+def _target(change: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The tokens of the value an op is about: the list itself for an append (``-``)."""
+    try:
+        tokens = tuple(parse_path(change.get("path", "")))
+    except PatchError:
+        return None
+    return tokens[:-1] if tokens[-1:] == ("-",) else tokens
+
+
+def values_at(state: Mapping[str, Any], ops: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The document's value at each op's path, as text ("—" where there is none)."""
+    shown = []
+    for change in ops:
+        tokens = _target(change)
+        value = MISSING if tokens is None else lookup(state, tokens)
+        shown.append("—" if value is MISSING else value_text(value))
+    return tuple(shown)
+
+
+def stale_lines(
+    state: Mapping[str, Any],
+    ops: Sequence[Mapping[str, Any]],
+    seen: Sequence[str],
+    changed_paths: Sequence[str],
+    asker: str,
+) -> list[str]:
+    """What changed, in words, for a decision refused as stale.
+
+    ``seen`` are the values the GM looked at (``values_at`` when the queue was drawn);
+    each op that touches a changed path gets a line with that value, the value now and
+    what ``asker`` wants. A ``test`` op says what the value was when the player asked.
+    """
+    changed = []
+    for path in changed_paths:
+        try:
+            changed.append(tuple(parse_path(path)))
+        except PatchError:
+            continue
+    lines = []
+    now = values_at(state, ops)
+    for index, change in enumerate(ops):
+        tokens = _target(change)
+        if tokens is None or not any(
+            tokens[: len(other)] == other[: len(tokens)] for other in changed
+        ):
+            continue
+        who, rest = subject(state, tokens)
+        what = " ".join(label(token) for token in rest) or "whole entry"
+        before = seen[index] if index < len(seen) else "—"
+        kind = change.get("op")
+        wanted = value_text(change.get("value"))
+        if kind == "test":
+            lines.append(f"{who} · {what}: {wanted} when {asker} asked, {now[index]} now")
+            continue
+        line = f"{who} · {what}: {before} when you looked, {now[index]} now"
+        if kind == "add" and str(change.get("path", "")).endswith("/-"):
+            line += f"; {asker} asked to add {wanted}"
+        elif kind in ("add", "replace"):
+            line += f"; {asker} asked for {wanted}"
+        elif kind == "remove":
+            line += f"; {asker} asked to remove it"
+        lines.append(line)
+    return lines or [f"changed since you looked: {', '.join(changed_paths[:6])}"]
 
 
 def actor_name(state: Mapping[str, Any], actor_id: str) -> str:

@@ -19,6 +19,7 @@ from tui.describe import (
     describe_ops,
     hp_text,
     player_name,
+    values_at,
 )
 
 
@@ -32,6 +33,8 @@ class ProposalRow:
     based_on: int
     changes: tuple[str, ...]
     ops: tuple[Mapping[str, Any], ...]
+    before: tuple[str, ...] = ()
+    """The document's value at each op's path when the row was made: what the GM saw."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ def proposals(state: Mapping[str, Any]) -> tuple[ProposalRow, ...]:
             based_on=int(pending.get("version", 0)),
             changes=tuple(describe_ops(state, pending["changes"])),
             ops=tuple(copy.deepcopy(pending["changes"])),
+            before=values_at(state, pending["changes"]),
         )
         for pending in session["pendingActions"]
     )

@@ -6,7 +6,7 @@ import pytest
 
 from tests.tui.conftest import actor_id, table_state
 from tui.chat_commands import ChatCommandError, parse_chat
-from tui.describe import describe_op, parse_conditions
+from tui.describe import authored, describe_op, parse_conditions, stale_lines, values_at
 from tui.viewmodels import token_mark
 
 
@@ -70,3 +70,28 @@ def test_token_marks() -> None:
     assert token_mark("Thorin") == "Th"
     assert token_mark("Goblin 2") == "G2"
     assert token_mark("Goblin Boss") == "GB"
+
+
+def test_change_log_author_is_named_once() -> None:
+    assert authored("Bob", "Bob proposed: a potion") == ("Bob", " proposed: a potion")
+    assert authored("GM", "GM: hello") == ("GM", ": hello")
+    assert authored("Bobby", "Bob left") == ("Bobby: ", "Bob left")
+    assert authored("Eve", None) == ("Eve: ", "(no description)")
+
+
+def test_stale_lines_say_what_was_seen_what_is_and_what_was_asked() -> None:
+    state = table_state()
+    thorin = actor_id(state, "Thorin")
+    base = f"/actors/{thorin}/conditions/0"
+    ops = [
+        {"op": "test", "path": f"{base}/name", "value": "Poisoned"},
+        {"op": "remove", "path": base},
+        {"op": "replace", "path": f"/actors/{thorin}/hp/current", "value": 5},
+    ]
+    seen = values_at(state, ops)
+    state["actors"][thorin]["conditions"] = [{"name": "Prone", "rounds": None, "note": ""}]
+    lines = stale_lines(state, ops, seen, [f"/actors/{thorin}/conditions"], "Alice")
+    assert lines == [
+        "Thorin · conditions #1 name: Poisoned when Alice asked, Prone now",
+        "Thorin · conditions #1: Poisoned when you looked, Prone now; Alice asked to remove it",
+    ]

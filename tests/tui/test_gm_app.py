@@ -135,6 +135,7 @@ async def test_gm_edits_the_changes_before_approving(tmp_path: Path, clients: li
 
         await pilot.press("1", "e")
         await until(pilot, lambda: isinstance(app.screen, EditOpsScreen), "the editor")
+        await pilot.press("ctrl+o")  # the raw JSON Patch, under the form in words
         editor = app.screen.query_one("#ops-editor")
         edited = [{"op": "replace", "path": f"/actors/{thorin}/hp/current", "value": 6}]
         editor.text = json.dumps(edited)  # type: ignore[attr-defined]

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from tests.tui.conftest import wait_ready
 from tui.app import GmApp
 from tui.config import AppConfig
+from tui.widgets.approval_queue import ApprovalQueue
 from tui.widgets.join_info import JoinInfo
 
 WIDE, SMALL = (120, 40), (80, 24)
@@ -31,6 +33,12 @@ def showing(*keys: str) -> Any:
         await wait_ready(pilot)
         if keys:
             await pilot.press(*keys)
+        await pilot.pause()
+        # A blinking cursor is drawn or not depending on when the picture is taken.
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()
 
@@ -82,6 +90,25 @@ def test_reject_dialog(table_dir: Path, snap_compare: Any) -> None:
 
 def test_edit_before_approving_dialog(table_dir: Path, snap_compare: Any) -> None:
     run_before = showing("1", "down", "e")
+    assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=run_before)
+
+
+def test_edit_before_approving_as_json(table_dir: Path, snap_compare: Any) -> None:
+    run_before = showing("1", "down", "e", "ctrl+o")
+    assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=run_before)
+
+
+def test_stale_proposal_in_words(table_dir: Path, snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await showing()(pilot)
+        queue = pilot.app.screen.query_one(ApprovalQueue)
+        elara = "/actors/a_05/hp"
+        queue.stale = {"act_01": (elara,)}
+        queue.stale_notes = {
+            "act_01": ("Elara · HP current: 4 when you looked, 2 now; Bob asked for 9",)
+        }
+        await pilot.pause()
+
     assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=run_before)
 
 

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from tui import viewmodels
 from tui.chat_commands import ChatCommandError, parse_chat
-from tui.describe import cell_text, player_name
+from tui.describe import cell_text, player_name, stale_lines
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_actor import ActorEdit, EditActorScreen
 from tui.screens.edit_ops import EditOpsScreen
@@ -74,6 +74,8 @@ class MainScreen(Screen[None]):
         self.shown_version = 0
         """The version the GM is looking at: decisions are checked against it."""
         self._stale: dict[str, tuple[str, ...]] = {}
+        self._looked_at: dict[str, viewmodels.ProposalRow] = {}
+        """A stale proposal's row as the GM saw it when deciding (values "when you looked")."""
         self._log_behind = False
         """Changes arrived while the change log was hidden: rebuild it when shown."""
         self._move_lock = asyncio.Lock()
@@ -113,6 +115,7 @@ class MainScreen(Screen[None]):
     def reset(self) -> None:
         """A campaign was (re)opened: show it from scratch."""
         self._stale = {}
+        self._looked_at = {}
         self._log_behind = False
         self.query_one(ChangeLog).clear()
         state = self.session.manager.state
@@ -133,6 +136,7 @@ class MainScreen(Screen[None]):
         self._stale = {k: v for k, v in self._stale.items() if k in live_ids}
         queue.proposals = proposals
         queue.stale = dict(self._stale)
+        queue.stale_notes = self._stale_notes(state, proposals)
         # Only the tab on screen is redrawn: under a flood of moves, redrawing hidden
         # panels cost layout passes that delayed the players' acks. A tab catches up
         # when it is shown (``on_tabbed_content_tab_activated``).
@@ -155,6 +159,20 @@ class MainScreen(Screen[None]):
             else:
                 self._log_behind = True
             self._announce_proposals(state, batch)
+
+    def _stale_notes(
+        self, state: Mapping[str, Any], proposals: Sequence[viewmodels.ProposalRow]
+    ) -> dict[str, tuple[str, ...]]:
+        """For each stale proposal: what changed, the value now and what the player wants."""
+        notes = {}
+        for row in proposals:
+            paths = self._stale.get(row.action_id)
+            if paths is not None:
+                seen = self._looked_at.get(row.action_id, row)
+                notes[row.action_id] = tuple(
+                    stale_lines(state, row.ops, seen.before, paths, row.player)
+                )
+        return notes
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Bring the panel just shown up to date (hidden panels are not redrawn)."""
@@ -253,7 +271,9 @@ class MainScreen(Screen[None]):
         approve: bool,
         changes: list[dict[str, Any]] | None = None,
         reason: str | None = None,
+        seen: viewmodels.ProposalRow | None = None,
     ) -> None:
+        """Approve or reject; ``seen`` is the proposal as the GM looked at it."""
         try:
             await self.session.decide(
                 action_id,
@@ -264,7 +284,11 @@ class MainScreen(Screen[None]):
             )
         except Stale as stale:
             self._stale[action_id] = tuple(stale.changed_paths)
-            self.query_one(ApprovalQueue).stale = dict(self._stale)
+            if seen is not None:
+                self._looked_at[action_id] = seen
+            queue = self.query_one(ApprovalQueue)
+            queue.stale = dict(self._stale)
+            queue.stale_notes = self._stale_notes(self.session.manager.state, queue.proposals)
             self.notify(
                 "Something it touches changed since you looked; review it again.",
                 title="Stale decision",
@@ -275,6 +299,7 @@ class MainScreen(Screen[None]):
             self.notify(_message(error), title="Not decided", severity="error")
             return
         self._stale.pop(action_id, None)
+        self._looked_at.pop(action_id, None)
         self.notify("Approved" if approve else "Rejected")
 
     # -- approval queue --------------------------------------------------------------
@@ -288,7 +313,7 @@ class MainScreen(Screen[None]):
     def action_approve(self) -> None:
         proposal = self._selected_proposal()
         if proposal is not None:
-            self.decide(proposal.action_id, approve=True)
+            self.decide(proposal.action_id, approve=True, seen=proposal)
 
     def action_edit_approve(self) -> None:
         proposal = self._selected_proposal()
@@ -297,9 +322,10 @@ class MainScreen(Screen[None]):
 
         def approve_edited(ops: list[dict[str, Any]] | None) -> None:
             if ops is not None:
-                self.decide(proposal.action_id, approve=True, changes=ops)
+                self.decide(proposal.action_id, approve=True, changes=ops, seen=proposal)
 
-        self.app.push_screen(EditOpsScreen(proposal.summary, proposal.ops), approve_edited)
+        screen = EditOpsScreen(proposal.summary, proposal.ops, state=self.session.manager.state)
+        self.app.push_screen(screen, approve_edited)
 
     def action_reject(self) -> None:
         proposal = self._selected_proposal()
@@ -308,7 +334,9 @@ class MainScreen(Screen[None]):
 
         def reject(rejection: Rejection | None) -> None:
             if rejection is not None:
-                self.decide(proposal.action_id, approve=False, reason=rejection.reason)
+                self.decide(
+                    proposal.action_id, approve=False, reason=rejection.reason, seen=proposal
+                )
 
         self.app.push_screen(RejectScreen(proposal.summary), reject)
 

@@ -27,6 +27,8 @@ class ApprovalQueue(Vertical):
 
     proposals: reactive[tuple[ProposalRow, ...]] = reactive((), init=False)
     stale: reactive[Mapping[str, tuple[str, ...]]] = reactive(dict, init=False)
+    stale_notes: reactive[Mapping[str, tuple[str, ...]]] = reactive(dict, init=False)
+    """Per stale proposal, what changed since the GM looked, in words."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="queue-title")
@@ -56,6 +58,10 @@ class ApprovalQueue(Vertical):
 
     def watch_stale(self) -> None:
         self._fill()
+
+    def watch_stale_notes(self) -> None:
+        if self.children:
+            self._show_selected()
 
     def _fill(self) -> None:
         if not self.children:
@@ -100,3 +106,4 @@ class ApprovalQueue(Vertical):
         selected = self.selected
         detail.proposal = selected
         detail.stale_paths = self.stale.get(selected.action_id, ()) if selected else ()
+        detail.stale_notes = self.stale_notes.get(selected.action_id, ()) if selected else ()

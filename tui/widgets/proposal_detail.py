@@ -14,6 +14,8 @@ class ProposalDetail(Widget):
 
     proposal: reactive[ProposalRow | None] = reactive(None)
     stale_paths: reactive[tuple[str, ...]] = reactive(())
+    stale_notes: reactive[tuple[str, ...]] = reactive(())
+    """What changed at the stale paths, in words (MainScreen keeps them current)."""
 
     def watch_stale_paths(self, paths: tuple[str, ...]) -> None:
         self.set_class(bool(paths), "-stale")
@@ -29,7 +31,11 @@ class ProposalDetail(Widget):
         for line in proposal.changes:
             text.append(f"  • {line}\n")
         if self.stale_paths:
-            text.append("\n⚠ Stale: changed since you looked: ", style="bold red")
-            text.append(", ".join(self.stale_paths[:6]), style="red")
+            text.append("\n⚠ Stale: changed since you looked", style="bold red")
+            if self.stale_notes:
+                for note in self.stale_notes:
+                    text.append(f"\n  • {note}", style="red")
+            else:
+                text.append(": " + ", ".join(self.stale_paths[:6]), style="red")
             text.append("\n  Check the lines above again, then approve or reject.", style="red")
         return text
