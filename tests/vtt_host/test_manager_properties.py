@@ -36,6 +36,7 @@ AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
 COLLECTIONS = ("actors", "items", "maps", "encounters")
 KINDS = [
     "move_token",
+    "remove_token",
     "chat",
     "roll",
     "propose",
@@ -141,6 +142,9 @@ class Actions:
                 "x": rng.randint(-1, 25),
                 "y": rng.randint(0, 16),
             }
+        if kind == "remove_token":
+            placed = list(state["currentSession"]["tokenPositions"])
+            return {"kind": kind, "tokenId": pick(rng, [*placed, *actors[:1]])}
         if kind == "chat":
             to = rng.choice([None, None, "gm", *PLAYERS, "ghost"])
             text = f"hello {rng.randint(0, 99)}" if to is None else self.mark("psst")
