@@ -37,6 +37,9 @@ class MapView(ScrollView, can_focus=True):
         Binding("right_square_bracket", "cycle(1)", "Next token"),
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
+        Binding("m", "screen.choose_map", "Which map"),
+        Binding("t", "screen.place_token", "Place token"),
+        Binding("x", "screen.remove_token", "Token off", show=False),
     ]
 
     board: reactive[BoardView] = reactive(EMPTY_BOARD, init=False)
