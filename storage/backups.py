@@ -39,6 +39,14 @@ class BackupPolicy:
     keep_newest: int = 10
     keep_daily_days: int = 14
 
+    def __post_init__(self) -> None:
+        if not self.interval_s > 0:
+            raise ValueError("backups need an interval of more than 0 seconds")
+        if self.keep_newest < 1:
+            raise ValueError("keep_newest must be at least 1")
+        if self.keep_daily_days < 0:
+            raise ValueError("keep_daily_days cannot be negative")
+
 
 @dataclass(frozen=True, slots=True)
 class BackupInfo:

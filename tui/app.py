@@ -32,6 +32,7 @@ from tui.screens.file_path import FileChoice, FilePathScreen
 from tui.screens.main import MainScreen
 from tui.screens.new_campaign import NewCampaign, NewCampaignScreen
 from tui.screens.pick import PickScreen
+from tui.screens.settings import SettingsChange, SettingsScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
@@ -61,6 +62,7 @@ class GmApp(App[None]):
         Binding("f5", "import_campaign", "Import", show=False),
         Binding("f6", "backup", "Back up", show=False),
         Binding("f7", "restore", "Restore", show=False),
+        Binding("f8", "settings", "Settings", show=False),
     ]
 
     def __init__(self, config: AppConfig | None = None, *, session: GmSession | None = None):
@@ -367,6 +369,31 @@ class GmApp(App[None]):
         self.post_message(WorkDone(f"Restored {restored.name} (now v{restored.version})"))
 
     # -- stopping --------------------------------------------------------------------
+
+    @work(exclusive=True, group="settings")
+    async def action_settings(self) -> None:
+        """Approvals and NPC hit points for the campaign; public URL and backups here."""
+        if self.session.campaign is None:
+            self.notify("Open a campaign first.", severity="warning")
+            return
+        gm_settings = self.session.manager.state["currentSession"]["gmSettings"]
+        screen = SettingsScreen(
+            gm_settings, self.session.preferences, public_url_flag=self.config.public_url
+        )
+        change = await self.push_screen_wait(screen)
+        if change is not None:
+            await self._apply_settings(change)
+
+    async def _apply_settings(self, change: SettingsChange) -> None:
+        if change.preferences is not None:
+            self.session.save_preferences(change.preferences)
+        if change.campaign:
+            try:
+                await self.session.submit({"kind": "update_settings", **change.campaign})
+            except (VttError, NoCampaign) as error:
+                self.notify(f"Campaign settings not saved: {error}", severity="error")
+                return
+        self.notify("Settings saved")
 
     async def action_quit(self) -> None:
         """Stop serving, checkpoint and back up, then exit."""

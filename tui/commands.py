@@ -130,6 +130,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("Import campaign", "Read a .vttcampaign file", "app.import_campaign"),
     Command("Back up now", "Write a backup of the campaign now", "app.backup"),
     Command("Restore from backup", "Replace the campaign with one of its backups", "app.restore"),
+    Command(
+        "Settings",
+        "Approvals, NPC hit points, the public URL and backups (F8)",
+        "app.settings",
+    ),
     Command("Quit", "Save, back up and stop serving players", "app.quit"),
 )
 

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from tui.config import AppConfig
+from tui.preferences import Preferences
 from vtt_host.actions import GM_CALLER
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
@@ -121,7 +123,26 @@ class GmSession:
             self.library = await Library.open(
                 self.config.data_dir, purpose="the GM app (vtt-host run)"
             )
+            self.library.set_backup_policy(self.preferences.backup_policy())
         return self.library
+
+    # -- the app's preferences -------------------------------------------------------
+
+    @property
+    def preferences(self) -> Preferences:
+        """What the GM saved in the settings screen for this data folder."""
+        return Preferences.from_settings(self._settings())
+
+    def save_preferences(self, preferences: Preferences) -> None:
+        """Remember the preferences and put them in effect now."""
+        self._save_settings(**preferences.to_settings())
+        if self.library is not None:
+            self.library.set_backup_policy(preferences.backup_policy())
+
+    @property
+    def public_url(self) -> str | None:
+        """The address players outside the LAN open: ``--public-url`` wins over the saved one."""
+        return self.config.public_url or self.preferences.public_url
 
     async def startup_campaign(self) -> str | None:
         """The campaign to open first: --campaign, the sample with --demo, else the last one.
@@ -246,9 +267,8 @@ class GmSession:
         endpoint = self.lan_endpoint()
         if code is None or endpoint is None:
             return None
-        base = (
-            self.config.public_url.rstrip("/") if self.config.public_url else f"http://{endpoint}"
-        )
+        public = self.public_url
+        base = public.rstrip("/") if public else f"http://{endpoint}"
         return f"{base}/?code={quote(code)}"
 
     async def rotate_join_code(self) -> str:
@@ -406,7 +426,10 @@ class GmSession:
         path = self._settings_path()
         if path is None:
             return
+        temporary = path.with_name(f".tmp-{path.name}.{os.getpid()}")
         try:
-            path.write_text(json.dumps({**self._settings(), **changes}), encoding="utf-8")
+            temporary.write_text(json.dumps({**self._settings(), **changes}), encoding="utf-8")
+            temporary.replace(path)  # a crash mid-write leaves the old settings whole
         except OSError as error:
+            temporary.unlink(missing_ok=True)
             logger.warning("could not remember settings in %s: %s", path, error)

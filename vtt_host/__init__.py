@@ -4,6 +4,7 @@ The public surface: the campaign library (persistence), the state manager (the o
 writer of a campaign), the actions it accepts, and per-recipient views.
 """
 
+from storage.backups import BackupPolicy
 from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import ActionError, Forbidden, Invalid, NotFound, Stale, VttError
 from vtt_host.library import Library, LibraryError
@@ -19,6 +20,7 @@ __all__ = [
     "ActionError",
     "Applied",
     "Audience",
+    "BackupPolicy",
     "Caller",
     "CampaignStatus",
     "Decision",

@@ -261,6 +261,18 @@ class Library:
 
     # -- files -----------------------------------------------------------------------
 
+    @property
+    def backup_policy(self) -> BackupPolicy:
+        return self._policy
+
+    def set_backup_policy(self, policy: BackupPolicy) -> None:
+        """Change how often open and later campaigns are backed up and how many stay."""
+        self._policy = policy
+        self.backups.keep_newest = policy.keep_newest
+        self.backups.keep_daily_days = policy.keep_daily_days
+        for live in self._live.values():
+            live.set_backup_policy(policy)
+
     @storage_errors_translated
     async def export(self, name_or_id: str, path: Path) -> Path:
         info = await self.require(name_or_id)

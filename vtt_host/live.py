@@ -225,6 +225,18 @@ class LiveCampaign:
             or now - self._last_checkpoint_monotonic >= CHECKPOINT_AT_LEAST_EVERY_S
         )
 
+    @property
+    def backup_policy(self) -> BackupPolicy:
+        return self._policy
+
+    def set_backup_policy(self, policy: BackupPolicy) -> None:
+        """Back up on the new schedule from now: a shorter interval brings the next
+        periodic backup forward, a longer one lets the one already due come first."""
+        self._policy = policy
+        self._next_backup_monotonic = min(
+            self._next_backup_monotonic, self._clock() + policy.interval_s
+        )
+
     async def maintain(self) -> None:
         """Write the checkpoint and the backup that are due now (by the campaign's clock).
 

@@ -17,7 +17,6 @@ from vtt_host.schema import SCHEMA_VERSION
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-
 def _v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
     """Sheets gained armour class, abilities, speed, free stats and player-facing notes;
     maps gained a grid offset and the image's size. Each new field has a default that

@@ -85,3 +85,20 @@ async def test_write_async_and_policy(tmp_path: Path) -> None:
     info = await backups.write_async("c1", b"{}", "Camp", 3, 1, {}, "shutdown")
     assert info.reason == "shutdown"
     assert backups.list() == [info]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"interval_s": 0},
+        {"interval_s": float("nan")},
+        {"keep_newest": 0},
+        {"keep_daily_days": -1},
+    ],
+    ids=["no-interval", "nan-interval", "keep-none", "negative-days"],
+)
+def test_a_policy_that_would_never_back_up_or_keep_nothing_is_refused(
+    policy: dict[str, float],
+) -> None:
+    with pytest.raises(ValueError, match=r"interval|keep"):
+        BackupPolicy(**policy)  # type: ignore[arg-type]
