@@ -38,7 +38,7 @@ class MapView(ScrollView, can_focus=True):
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
         Binding("m", "screen.choose_map", "Which map"),
-        Binding("t", "screen.place_token", "Place token"),
+        Binding("t", "screen.place_token", "Place token", show=False),
         Binding("x", "screen.remove_token", "Token off", show=False),
     ]
 
