@@ -102,6 +102,8 @@ async def test_library_works_with_no_encounter_running(tmp_path: Path) -> None:
 async def test_gm_creates_a_hidden_npc_players_never_hold_until_revealed(
     tmp_path: Path, clients: list[Client]
 ) -> None:
+    token = tmp_path / "stranger.png"
+    token.write_bytes(png(64, 64))
     async with running(tmp_path) as (app, pilot):
         alice = await join(app, clients, "Alice")
         received: list[str] = []
@@ -126,6 +128,7 @@ async def test_gm_creates_a_hidden_npc_players_never_hold_until_revealed(
             typed(sheet, f"ability-{name}", str(score))
         sheet.query_one("#notes", TextArea).text = "A cloaked figure by the fire."
         sheet.query_one("#gm-notes", TextArea).text = "Secretly the duke's spy."
+        typed(sheet, "image-path", str(token))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not is_modal(app), "the sheet to close")
 
@@ -139,6 +142,8 @@ async def test_gm_creates_a_hidden_npc_players_never_hold_until_revealed(
         assert actor["initiativeBonus"] == 2
         assert actor["abilities"]["intelligence"] == 16
         assert actor["gmNotes"] == "Secretly the duke's spy."
+        asset = app.session.lib.assets.root / f"{actor['imageAsset']}.png"
+        assert asset.read_bytes() == token.read_bytes()
         assert panel(app).selected is not None
         assert panel(app).selected.name == "Mysterious Stranger"  # type: ignore[union-attr]
         await asyncio.sleep(0.2)
