@@ -25,10 +25,12 @@ from textual.screen import Screen
 
 from tui.commands import TableCommands
 from tui.config import AppConfig
+from tui.keys import key_groups
 from tui.messages import CampaignOpened, WorkDone, WorkFailed
 from tui.screens.claim import ClaimScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_path import FileChoice, FilePathScreen
+from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.new_campaign import NewCampaign, NewCampaignScreen
 from tui.screens.pick import PickScreen
@@ -36,6 +38,7 @@ from tui.screens.settings import SettingsChange, SettingsScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
 from vtt_host.errors import VttError
+from vtt_host.library import AmbiguousCampaign, UnknownCampaign
 from vtt_host.server import Claim, ClaimEvent, ClaimOutcome
 from vtt_host.serving import tune_interpreter
 
@@ -56,12 +59,14 @@ class GmApp(App[None]):
     COMMANDS = App.COMMANDS | {TableCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("f2", "open_campaign", "Open", show=False),
-        Binding("f3", "new_campaign", "New", show=False),
-        Binding("f4", "export_campaign", "Export", show=False),
-        Binding("f5", "import_campaign", "Import", show=False),
-        Binding("f6", "backup", "Back up", show=False),
-        Binding("f7", "restore", "Restore", show=False),
+        Binding("f1", "help", "Help", priority=True),  # dialogs too: they stop other app keys
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f2", "open_campaign", "Open campaign", show=False),
+        Binding("f3", "new_campaign", "New campaign", show=False),
+        Binding("f4", "export_campaign", "Export campaign", show=False),
+        Binding("f5", "import_campaign", "Import campaign", show=False),
+        Binding("f6", "backup", "Back up now", show=False),
+        Binding("f7", "restore", "Restore from backup", show=False),
         Binding("f8", "settings", "Settings", show=False),
     ]
 
@@ -72,6 +77,7 @@ class GmApp(App[None]):
         self.ready = False
         self._main = MainScreen()
         self._quitting = False
+        self._asking_to_quit = False
         self._status_shown_at = 0.0
         self._claim_shown: ClaimScreen | None = None
 
@@ -131,7 +137,8 @@ class GmApp(App[None]):
         self.call_later(self._show_next_claim)
 
     def _on_signal(self) -> None:
-        self.call_later(self.action_quit)
+        # A signal is the system stopping the app: never wait for an answer.
+        self.call_later(self.shut_down)
 
     def apply_pending(self) -> None:
         """Show everything published since the last call, in one batch (runs on a timer)."""
@@ -166,13 +173,15 @@ class GmApp(App[None]):
             self.notify(str(report), title="Recovered from a backup", severity="warning")
         try:
             campaign_id = await self.session.startup_campaign()
+        except (AmbiguousCampaign, UnknownCampaign) as error:
+            campaign_id = await self._pick_named(error)
         except VttError as error:
             self.notify(str(error), severity="error")
             campaign_id = None
         if campaign_id is None:
             campaign_id = await self._first_campaign()
             if campaign_id is None:
-                await self.action_quit()
+                await self.shut_down()
                 return
         try:
             await self._open(campaign_id)
@@ -189,10 +198,28 @@ class GmApp(App[None]):
                 timeout=30,
             )
         self._main.apply([])
+        self._main.focus_panel()
         # The screen's widgets live as long as the app: keep the cyclic collector from
         # walking them on every pass (its pauses showed as stalls under load).
         gc.freeze()
         self.ready = True
+
+    async def _pick_named(self, error: AmbiguousCampaign | UnknownCampaign) -> str | None:
+        """--campaign fitted several campaigns, or none: let the GM pick from those there are.
+
+        Dismissing the list opens what the app would open without --campaign.
+        """
+        if isinstance(error, AmbiguousCampaign):
+            title = f"{error.asked!r} matches {len(error.matches)} campaigns. Open which?"
+            offered = error.matches
+        else:
+            title = f"No campaign is called {error.asked!r}. Open which?"
+            offered = sorted(error.campaigns, key=lambda info: info.name.casefold())
+        if not offered:
+            return None
+        choices = [(info.id, f"{info.name} (v{info.version})") for info in offered]
+        chosen = await self.push_screen_wait(PickScreen(title, choices))
+        return chosen if chosen is not None else await self.session.default_campaign()
 
     async def _first_campaign(self) -> str | None:
         """Ask what to do in an empty library; None when the GM quits."""
@@ -368,6 +395,15 @@ class GmApp(App[None]):
         self.post_message(CampaignOpened(restored.campaign_id, restored.name))
         self.post_message(WorkDone(f"Restored {restored.name} (now v{restored.version})"))
 
+    # -- help ------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key of the app and of the screen in use (or close that help)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(key_groups(self, self.screen)))
+
     # -- stopping --------------------------------------------------------------------
 
     @work(exclusive=True, group="settings")
@@ -396,6 +432,25 @@ class GmApp(App[None]):
         self.notify("Settings saved")
 
     async def action_quit(self) -> None:
+        """Quit; while players are connected, ask first (quitting drops them)."""
+        if self._quitting or self._asking_to_quit:
+            return
+        connected = self.session.players_connected()
+        if not connected:
+            await self.shut_down()
+            return
+
+        def answer(sure: bool | None) -> None:
+            self._asking_to_quit = False
+            if sure:
+                self.call_later(self.shut_down)
+
+        self._asking_to_quit = True
+        are = "players are" if connected != 1 else "player is"
+        question = f"{connected} {are} connected; quit anyway?"
+        self.push_screen(ConfirmScreen(question, yes="Quit"), answer)
+
+    async def shut_down(self) -> None:
         """Stop serving, checkpoint and back up, then exit."""
         if self._quitting:
             return

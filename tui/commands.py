@@ -9,6 +9,8 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.keys import keys_by_action
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -60,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
         "toggle_hidden",
     ),
     Command("Undo", "Take back the last GM change", "undo"),
+    Command("Show keys", "List every key of the app and of this screen", "app.help"),
     # panels
     Command("Show approval queue", "Go to the approval queue", "show_tab('queue')"),
     Command("Show initiative", "Go to the initiative tracker", "show_tab('initiative')"),
@@ -140,13 +143,19 @@ COMMANDS: tuple[Command, ...] = (
 
 
 class TableCommands(Provider):
-    """Offers ``COMMANDS``; each runs on the screen the palette was opened over."""
+    """Offers ``COMMANDS``; each runs on the screen the palette was opened over.
+
+    Each command's help ends with the keys that run it there, read from the bindings,
+    so the palette also teaches the keys (F2 to open a campaign, a to approve).
+    """
 
     async def discover(self) -> Hits:
+        keys = keys_by_action(self.app, self.screen)
         for command in COMMANDS:
-            yield DiscoveryHit(command.title, self._runner(command), help=command.help)
+            yield DiscoveryHit(command.title, self._runner(command), help=_help(command, keys))
 
     async def search(self, query: str) -> Hits:
+        keys = keys_by_action(self.app, self.screen)
         matcher = self.matcher(query)
         for command in COMMANDS:
             score = matcher.match(command.title)
@@ -156,8 +165,13 @@ class TableCommands(Provider):
                     matcher.highlight(command.title),
                     self._runner(command),
                     text=command.title,
-                    help=command.help,
+                    help=_help(command, keys),
                 )
 
     def _runner(self, command: Command) -> partial[Coroutine[Any, Any, bool]]:
         return partial(self.app.run_action, command.action, self.screen)
+
+
+def _help(command: Command, keys: dict[str, str]) -> str:
+    shown = keys.get(command.action.removeprefix("app."))
+    return f"{command.help} · key {shown}" if shown else command.help

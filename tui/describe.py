@@ -42,11 +42,19 @@ def label(token: str) -> str:
     return _WORD_BOUNDARY.sub(" ", token).lower()
 
 
+def cell_text(x: int, y: int) -> str:
+    """A grid cell as the document stores it, ``(x, y)`` from ``(0, 0)`` at the top left.
+
+    The player's page (sheet.js, map.js) and the host's change log write it the same way.
+    """
+    return f"({x}, {y})"
+
+
 def value_text(value: Any) -> str:
     """A short form of a JSON value: positions as (x, y), entities by name."""
     if isinstance(value, Mapping):
         if set(value) >= {"x", "y"} and len(value) == 2:
-            return f"({value['x']}, {value['y']})"
+            return cell_text(value["x"], value["y"])
         if "name" in value:
             return str(value["name"])
         if set(value) >= {"current", "max"}:
@@ -132,6 +140,18 @@ def player_name(state: Mapping[str, Any], player_id: str | None) -> str:
         return "GM"
     known = state.get("players", {}).get(player_id)
     return str(known["name"]) if known else player_id
+
+
+def authored(who: str, description: str | None) -> tuple[str, str]:
+    """(author, rest) of a change-log line, naming the author once.
+
+    The host's descriptions mostly begin with who made the change ("Alice moved
+    Thorin…", "GM: hello"); those keep their wording, the others get "Who: " in front.
+    """
+    text = description or "(no description)"
+    if text == who or text.startswith((f"{who} ", f"{who}:")):
+        return who, text[len(who) :]
+    return f"{who}: ", text
 
 
 def clock_time(seconds: float | None) -> str:

@@ -27,7 +27,13 @@ from tui.preferences import Preferences
 from vtt_host.actions import GM_CALLER
 from vtt_host.demo import DEMO_NAME
 from vtt_host.discovery import Announcer
-from vtt_host.library import BackupInfo, Imported, Library
+from vtt_host.library import (
+    AmbiguousCampaign,
+    BackupInfo,
+    Imported,
+    Library,
+    UnknownCampaign,
+)
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
@@ -150,11 +156,25 @@ class GmSession:
         The sample campaign is reused when it exists (as ``vtt-host serve --demo`` does);
         None means the library is empty and the GM chooses what to do.
 
-        Raises LibraryError when --campaign names no campaign.
+        Raises UnknownCampaign when --campaign fits no campaign, AmbiguousCampaign when it
+        fits several (a part of a name is enough when it fits one).
         """
-        library = self.lib
         if self.config.campaign:
-            return (await library.require(self.config.campaign)).id
+            return await self.named_campaign(self.config.campaign)
+        return await self.default_campaign()
+
+    async def named_campaign(self, asked: str) -> str:
+        """The id of the one campaign ``asked`` (an id, a name or a part of one) means."""
+        matches = await self.lib.matching(asked)
+        if len(matches) > 1:
+            raise AmbiguousCampaign(asked, matches)
+        if not matches:
+            raise UnknownCampaign(asked, await self.lib.campaigns())
+        return matches[0].id
+
+    async def default_campaign(self) -> str | None:
+        """The sample with --demo, else the last campaign open; None in an empty library."""
+        library = self.lib
         campaigns = await library.campaigns()
         if self.config.demo:
             demo = next((info for info in campaigns if info.name == DEMO_NAME), None)
@@ -240,6 +260,20 @@ class GmSession:
     @property
     def announcement(self) -> str:
         return self._announcer.status if self._announcer is not None else "not announced"
+
+    def players_connected(self) -> int:
+        """Players connected now to any campaign served: quitting would drop them."""
+        if self.host is None:
+            return 0
+        return sum(
+            len(
+                {
+                    entry["playerId"]
+                    for entry in live.manager.state["currentSession"]["connectedPlayers"]
+                }
+            )
+            for live in self._served.values()
+        )
 
     def join_code(self) -> str | None:
         if self.host is None or self.campaign is None:

@@ -25,6 +25,7 @@ ID_KEYED: frozenset[Path] = frozenset(
         ("items",),
         ("maps",),
         ("encounters",),
+        ("handouts",),
         ("currentSession", "tokenPositions"),
     }
 )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vtt_host.handouts import HANDOUTS
+from vtt_host.handouts import VISIBILITY_FIELDS as HANDOUT_VISIBILITY_FIELDS
 from vtt_host.patching import Op, Tokens, clone_json, join_path, json_equal, parse_path
 from vtt_host.references import (
     ENTITY_REFERENCES,
@@ -24,19 +26,25 @@ from vtt_host.references import (
     referrers,
     seen,
     turn_seen,
-    visible,
 )
 from vtt_host.views import (
     ENTITY_COLLECTIONS,
     GM_NOTES,
     GM_SETTINGS,
     LIST_RULES,
+    MASK_SWITCHES,
+    NOBODY,
+    NPC_HIT_POINTS,
     PLAYER_HIDDEN_KEYS,
     collection_view,
     entity_view,
+    gm_fields,
+    hp_masked,
+    hp_seen,
     list_view,
     position_visible,
     positions_view,
+    sees,
     session_view,
     strip_notes,
 )
@@ -58,15 +66,36 @@ def unit_view(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
     if head not in ENTITY_COLLECTIONS:
         return state[head]
     if len(unit) == 1:
-        return collection_view(state, head)
-    if not visible(state, head, unit[1]):
+        return collection_view(state, head, player_id)
+    if not sees(state, head, unit[1], player_id):
         return MISSING
     entity = state[head][unit[1]]
     if len(unit) == 2:
-        return entity_view(state, head, entity)
-    if unit[2] not in entity:
+        return entity_view(state, head, entity, player_id)
+    field = unit[2]
+    if field not in entity or field in gm_fields(head):
         return MISSING
-    return seen(state, ENTITY_REFERENCES[head][unit[2]], entity[unit[2]])
+    if (head, field) == HP_FIELD:
+        return hp_seen(state, entity, player_id)
+    return seen(state, ENTITY_REFERENCES[head][field], entity[field])
+
+
+HP_FIELD = ("actors", "hp")
+"""An entity field some players read otherwise than it is (views.py, "hit points")."""
+
+
+def _hp_units(state: dict[str, Any]) -> list[Tokens]:
+    actors = state.get("actors")
+    return [("actors", key, "hp") for key in actors] if isinstance(actors, dict) else []
+
+
+def _writes_hp_setting(tokens: Tokens) -> bool:
+    """Whether an op at ``tokens`` may change the table's ``npcHitPoints``."""
+    return (
+        len(tokens) > 1
+        and tokens[:2] == (SESSION, GM_SETTINGS)
+        and (len(tokens) == 2 or tokens[2] == NPC_HIT_POINTS)
+    )
 
 
 def _session_unit(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
@@ -89,14 +118,17 @@ def _session_unit(state: dict[str, Any], unit: Tokens, player_id: str) -> Any:
     return session[name]
 
 
-def _unit_looks_the_same(state: dict[str, Any], unit: Tokens) -> bool:
-    """Whether a reference unit reads the same for players as for the GM right now."""
+def _unit_looks_the_same(state: dict[str, Any], unit: Tokens, player_id: str) -> bool:
+    """Whether a unit players may read otherwise (a reference, an NPC's hit points)
+    reads the same for this player as for the GM right now."""
     if unit in ORDER_UNITS:
         return not order_names_hidden(state)
     if unit[0] == SESSION:
         return not names_hidden(state, SESSION_REFERENCES[unit[1]], state[SESSION].get(unit[1]))
     holder, key, field = unit
     entity = state[holder].get(key)
+    if (holder, field) == HP_FIELD:
+        return not hp_masked(state, entity, player_id)
     value = entity.get(field) if isinstance(entity, dict) else None
     return not names_hidden(state, ENTITY_REFERENCES[holder][field], value)
 
@@ -179,6 +211,8 @@ class PlayerFilter:
             return None
         if unit == "secret":
             self.result.redacted = True
+            if _writes_hp_setting(tokens):
+                return self._resync_around([tokens])
             return None
         if unit == "public":
             return lambda: self.result.ops.append(op)
@@ -217,12 +251,12 @@ class PlayerFilter:
     def _reference_around(self, op: Op, units: list[Tokens]) -> Callable[[], None]:
         """An op on a reference field: passed on as it is while the field names nothing
         hidden before and after it, else the field is resent as players see it."""
-        state = self.state
-        plain_before = all(_unit_looks_the_same(state, unit) for unit in units)
+        state, player_id = self.state, self.player_id
+        plain_before = all(_unit_looks_the_same(state, unit, player_id) for unit in units)
         before = self._snapshot(units)
 
         def after() -> None:
-            if plain_before and all(_unit_looks_the_same(state, unit) for unit in units):
+            if plain_before and all(_unit_looks_the_same(state, u, player_id) for u in units):
                 self.result.ops.append(op)
             elif not self._send_changes(before):
                 self.result.redacted = True
@@ -233,29 +267,43 @@ class PlayerFilter:
 
     def _entity_around(self, op: Op, tokens: Tokens) -> Callable[[], None] | None:
         collection, entity_id, rest = tokens[0], tokens[1], tokens[2:]
-        state, emit = self.state, self.result.ops.append
-        was_visible = visible(state, collection, entity_id)
-        if rest and rest[0] != "hidden":  # the entity stays as visible as it is
-            if not was_visible or rest[0] == GM_NOTES:
+        state, emit, player_id = self.state, self.result.ops.append, self.player_id
+        was_visible = sees(state, collection, entity_id, player_id)
+        field = rest[0] if rest else None
+        if field is not None and field not in _visibility_fields(collection):
+            # The entity stays as visible as it is.
+            if not was_visible or field in gm_fields(collection):
                 self.result.redacted = True
                 return None
-            if rest[0] in ENTITY_REFERENCES.get(collection, {}):
+            if field in ENTITY_REFERENCES.get(collection, {}) or (collection, field) == HP_FIELD:
                 return self._reference_around(op, [tokens[:3]])
+            if collection == "actors" and field in MASK_SWITCHES:
+                hp_before = self._snapshot([(collection, entity_id, "hp")])
+
+                def after_switch() -> None:
+                    emit(op)
+                    self._send_changes(hp_before)
+
+                return after_switch
             return lambda: emit(op)
         dependents = self._snapshot(referrers(state, collection, entity_id))
 
+        def shown() -> Any:
+            entity = state[collection][entity_id]
+            return clone_json(entity_view(state, collection, entity, player_id))
+
         def after() -> None:
             path = join_path(tokens[:2])
-            is_visible = visible(state, collection, entity_id)
+            is_visible = sees(state, collection, entity_id, player_id)
             if was_visible and is_visible:
-                if rest:
-                    emit(op)
+                if field is None:
+                    emit({"op": "replace", "path": path, "value": shown()})
+                elif field in gm_fields(collection):
+                    self.result.redacted = True
                 else:
-                    entity = entity_view(state, collection, state[collection][entity_id])
-                    emit({"op": "replace", "path": path, "value": clone_json(entity)})
+                    emit(op)
             elif is_visible:
-                entity = entity_view(state, collection, state[collection][entity_id])
-                emit({"op": "add", "path": path, "value": clone_json(entity)})
+                emit({"op": "add", "path": path, "value": shown()})
             elif was_visible:
                 emit({"op": "remove", "path": path})
             else:
@@ -341,6 +389,8 @@ class PlayerFilter:
 
     def _dependents(self, tokens: Tokens) -> list[Tokens]:
         head = tokens[0]
+        if _writes_hp_setting(tokens):
+            return _hp_units(self.state)
         if head in ENTITY_COLLECTIONS:
             if len(tokens) == 1:
                 return collection_referrers(head)
@@ -348,6 +398,14 @@ class PlayerFilter:
         if head == SESSION and len(tokens) > 1 and tokens[1] in ("initiative", "turn"):
             return list(ORDER_UNITS)
         return []
+
+
+def _visibility_fields(collection: str) -> frozenset[str]:
+    """Fields whose change may show or hide the whole entity."""
+    return HANDOUT_VISIBILITY_FIELDS if collection == HANDOUTS else _HIDDEN_ONLY
+
+
+_HIDDEN_ONLY = frozenset({"hidden"})
 
 
 def _unit_root(tokens: Tokens) -> Tokens:
@@ -368,25 +426,38 @@ def _outermost(units: set[Tokens]) -> set[Tokens]:
     return {u for u in units if not any(u[: len(o)] == o and u != o for o in units)}
 
 
+def differs_by_player(op: Op) -> bool:
+    """Whether players may see this op differently from one another.
+
+    Their views differ in list elements (whispers, proposals), handouts (shared with
+    some), and actors (a player reads the hit points of their own NPCs exactly), and
+    with them the table's ``npcHitPoints``. Every other op reads the same for all.
+    """
+    if op["op"] in ("move", "copy"):
+        return True
+    tokens = parse_path(op["path"])
+    if tokens[0] in ("actors", HANDOUTS) or _writes_hp_setting(tokens):
+        return True
+    return classify(tokens) in ("list_item", "container")
+
+
 class AudienceFilters:
     """Filters one change for several players, sharing the work where views agree.
 
-    Players' views differ only in list elements (whispers, proposals); for every other
-    op the filtered result is the same for all of them, so it is computed once.
+    For an op that reads the same for every player (``differs_by_player``) the filtered
+    result is computed once, for a player who owns nothing and is shown no handout in
+    particular.
     """
 
     def __init__(self, state: dict[str, Any], player_ids: Iterable[str]) -> None:
         self.by_player = {pid: PlayerFilter(state, pid) for pid in player_ids}
-        self._shared = PlayerFilter(state, "")
+        self._shared = PlayerFilter(state, NOBODY)
 
     def around(self, op: Op) -> Callable[[], None] | None:
         filters = list(self.by_player.values())
         if not filters:
             return None
-        if op["op"] in ("move", "copy") or classify(parse_path(op["path"])) in (
-            "list_item",
-            "container",
-        ):
+        if differs_by_player(op):
             finishers = [finish for f in filters if (finish := f.around(op)) is not None]
 
             def after_each() -> None:

@@ -42,6 +42,27 @@ class LibraryError(VttError):
     """A campaign operation that cannot be done; the message says what to do instead."""
 
 
+class UnknownCampaign(LibraryError):
+    """No campaign has the id or name asked for; ``campaigns`` are those there are."""
+
+    def __init__(self, asked: str, campaigns: list[CampaignInfo]) -> None:
+        super().__init__(f"no campaign {asked!r}; 'vtt-host list' shows the campaigns here")
+        self.asked = asked
+        self.campaigns = campaigns
+
+
+class AmbiguousCampaign(LibraryError):
+    """Several campaigns fit the name asked for; ``matches`` lists them, to pick one."""
+
+    def __init__(self, asked: str, matches: list[CampaignInfo]) -> None:
+        names = ", ".join(info.name for info in matches)
+        super().__init__(
+            f"{asked!r} matches {len(matches)} campaigns ({names}); give the full name or the id"
+        )
+        self.asked = asked
+        self.matches = matches
+
+
 @dataclass(frozen=True, slots=True)
 class Imported:
     campaign_id: str
@@ -157,17 +178,33 @@ class Library:
                 return info
         matches = [info for info in campaigns if info.name.casefold() == name_or_id.casefold()]
         if len(matches) > 1:
-            raise LibraryError(f"several campaigns are named {name_or_id!r}; use the id")
+            raise AmbiguousCampaign(name_or_id, matches)
         return matches[0] if matches else None
 
     @storage_errors_translated
     async def require(self, name_or_id: str) -> CampaignInfo:
         info = await self.find(name_or_id)
         if info is None:
-            raise LibraryError(
-                f"no campaign {name_or_id!r}; 'vtt-host list' shows the campaigns here"
-            )
+            raise UnknownCampaign(name_or_id, await self.campaigns())
         return info
+
+    @storage_errors_translated
+    async def matching(self, text: str) -> list[CampaignInfo]:
+        """The campaigns ``text`` may mean, for a person choosing one by what they typed.
+
+        The one with that id; else those with that name (case-insensitive); else those
+        whose name contains it. Unlike ``find``, a part of a name is enough, so callers
+        that delete or overwrite must not use it.
+        """
+        campaigns = sorted(await self.campaigns(), key=lambda info: info.name.casefold())
+        folded = text.casefold()
+        for same in (
+            [info for info in campaigns if info.id == text],
+            [info for info in campaigns if info.name.casefold() == folded],
+        ):
+            if same:
+                return same
+        return [info for info in campaigns if folded in info.name.casefold()]
 
     # -- creating and opening --------------------------------------------------------
 
@@ -382,10 +419,12 @@ class Library:
 
 __all__ = [
     "SAFETY_COPY_REASONS",
+    "AmbiguousCampaign",
     "BackupInfo",
     "Imported",
     "Library",
     "LibraryError",
     "StorageFailed",
+    "UnknownCampaign",
     "read_state_file",
 ]

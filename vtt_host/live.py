@@ -55,7 +55,7 @@ class CampaignStatus:
 def asset_files(state: Mapping[str, Any], assets: AssetStore) -> dict[str, bytes]:
     """The image files a campaign document refers to, as campaign-file members."""
     files: dict[str, bytes] = {}
-    for collection in ("actors", "items", "maps"):
+    for collection in ("actors", "items", "maps", "handouts"):
         for entity in state.get(collection, {}).values():
             sha = entity.get("imageAsset")
             path = assets.path(sha) if sha else None

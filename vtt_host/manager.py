@@ -43,7 +43,7 @@ from vtt_host.actions import (
     parse_action,
 )
 from vtt_host.actions._common import display_name, op
-from vtt_host.actions.models import ForgetPlayers, Join, Leave, Undo
+from vtt_host.actions.models import SHEET_EDIT, ForgetPlayers, Join, Leave, Undo
 from vtt_host.actions.table import chat_message_ops
 from vtt_host.conflicts import overlapping, written_paths
 from vtt_host.errors import (
@@ -64,10 +64,10 @@ from vtt_host.growth import (
     json_bytes,
 )
 from vtt_host.patching import Op, apply_patch, normalize_ops, restore
-from vtt_host.proposals import check_against_view, try_ops
+from vtt_host.proposals import check_against_view, own_sheets_edited, try_ops
 from vtt_host.schema import CHANGE_LOG_LIMIT
 from vtt_host.validation import FULL, Scope, check_ops_writable, check_scopes, scopes_written
-from vtt_host.views import GM_ID, Audience, may_be_named, view
+from vtt_host.views import GM_ID, Audience, readers, view
 
 logger = logging.getLogger(__name__)
 
@@ -283,16 +283,43 @@ class StateManager:
                     raise Forbidden("only the GM can undo")
                 return await self._undo(ctx)
             compiled = compile_action(self._state, parsed, caller, ctx)
+            if parsed.kind == "propose" and SHEET_EDIT not in self._approval_kinds:
+                edited = own_sheets_edited(self._state, compiled.ops, caller.player_id)
+                if edited is not None:
+                    return await self._edit_sheets(compiled, edited, caller, ctx)
             needs_approval = parsed.kind == "propose" or (
                 caller.role == "player"
                 and parsed.kind in APPROVABLE_KINDS
-                and parsed.kind in self._state["currentSession"]["gmSettings"]["requireApproval"]
+                and parsed.kind in self._approval_kinds
             )
             if needs_approval:
                 return await self._queue(parsed.kind, compiled, caller, ctx)
             meta = {"kind": parsed.kind, "undoable": caller.role == "gm"}
             version = await self._commit(compiled, caller.player_id, ctx, meta)
             return Applied(version, compiled.extra)
+
+    @property
+    def _approval_kinds(self) -> list[str]:
+        kinds: list[str] = self._state["currentSession"]["gmSettings"]["requireApproval"]
+        return kinds
+
+    async def _edit_sheets(
+        self, compiled: Compiled, actor_ids: list[str], caller: Caller, ctx: Context
+    ) -> Applied:
+        """A proposal that only edits the proposer's own sheets, while the table does not
+        ask for ``sheet_edit`` approval: applied at once, as the player's change. It is
+        tried on their view first, like any proposal, so a refusal says nothing of what
+        the GM hides."""
+        changes = normalize_ops(compiled.ops)
+        check_against_view(self._trial_view(caller.audience), changes)
+        names = ", ".join(self._state["actors"][actor_id]["name"] for actor_id in actor_ids)
+        edit = Compiled(
+            changes,
+            f"{caller.name} edited {names}: {compiled.description}",
+            mentions=tuple(("actors", actor_id) for actor_id in actor_ids),
+        )
+        version = await self._commit(edit, caller.player_id, ctx, {"kind": SHEET_EDIT})
+        return Applied(version)
 
     async def join(self, player_id: str, name: str) -> int:
         """Register (first time) and mark a player connected; returns the version."""
@@ -517,7 +544,7 @@ class StateManager:
         mentions = compiled.mentions
         # Players read the description only if it names nothing they could not see,
         # before or after the change; judged once here, not in every handler.
-        shareable = mentions is not None and may_be_named(state, mentions)
+        told = self._readers(mentions)
 
         def around(_: int, change: Op) -> Callable[[], None] | None:
             for scope in scopes_written(change):
@@ -550,7 +577,7 @@ class StateManager:
         except CampaignFull:
             restore(state, log_inverse + inverse)
             raise
-        shareable = shareable and mentions is not None and may_be_named(state, mentions)
+        told = told & self._readers(mentions)
         if mentions is not None and meta.get("undoable"):  # "GM undid: ..." names them too
             meta = {**meta, "mentions": [list(ref) for ref in mentions]}
         previous_modified = state["lastModified"]
@@ -573,10 +600,16 @@ class StateManager:
             self._settled(record, True)
         self._size.record(version, grows)
         self._remember(record)
-        self._publish(record, filters, decision, quiet=compiled.quiet, shareable=shareable)
+        self._publish(record, filters, decision, quiet=compiled.quiet, told=told)
         if cancelled:
             raise asyncio.CancelledError()
         return version
+
+    def _readers(self, mentions: tuple[tuple[str, str], ...] | None) -> frozenset[str]:
+        """The listening players who may read a description naming ``mentions`` now."""
+        if mentions is None:
+            return frozenset()
+        return readers(self._state, mentions, self._player_ids)
 
     def _remember(self, record: JournalRecord) -> None:
         self._history.append(record)
@@ -595,17 +628,16 @@ class StateManager:
         decision: Decision | None,
         *,
         quiet: bool,
-        shareable: bool,
+        told: frozenset[str],
     ) -> None:
         description = None if quiet else record.description
         full = Published(record.version, record.ops, record.by, description, decision)
-        told = description if shareable else None
         per_player = {
             player_id: Published(
                 record.version,
                 f.result.ops,
                 None if f.result.redacted else record.by,
-                None if f.result.redacted else told,
+                None if f.result.redacted or player_id not in told else description,
                 decision if decision and decision.player_id == player_id else None,
             )
             for player_id, f in filters.by_player.items()

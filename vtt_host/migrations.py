@@ -19,8 +19,22 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 def _v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
     """Sheets gained armour class, abilities, speed, free stats and player-facing notes;
-    maps gained a grid offset and the image's size. Each new field has a default that
-    reads a version 1 document as it was, so only the version number changes."""
+    maps gained a grid offset and the image's size; campaigns gained handouts. Those
+    defaults read a version 1 document as it was.
+
+    Two table settings keep what the table had, where a new campaign starts otherwise:
+    players saw the exact hit points of every NPC (``npcHitPoints: "exact"``, where new
+    campaigns show a status), and every proposal waited for the GM (``sheet_edit`` joins
+    ``requireApproval``).
+    """
+    session = state.setdefault("currentSession", {})
+    settings = session.setdefault("gmSettings", {})
+    settings.setdefault("npcHitPoints", "exact")
+    kinds = settings.get("requireApproval")
+    kinds = list(kinds) if isinstance(kinds, list) else []
+    if "sheet_edit" not in kinds:
+        kinds.append("sheet_edit")
+    settings["requireApproval"] = kinds
     return state
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from vtt_host.errors import Invalid, PatchError
 from vtt_host.patching import Op, Tokens, apply_patch, join_path, parse_path, restore
+from vtt_host.references import visible
 from vtt_host.validation import PLAYER_VIEW, Scope, Shapes, check_scopes, scopes_written
 
 _SEEN_IN_PART: dict[tuple[str | None, ...], str] = {
@@ -41,6 +42,38 @@ def _seen_in_part(tokens: Tokens) -> str | None:
         if all(p is None or p == t for p, t in zip(pattern, head, strict=True)):
             return name
     return None
+
+
+SHEET_FIELDS = frozenset(
+    {"hp", "conditions", "notes", "inventory", "stats", "abilities", "armorClass", "speed"}
+)
+"""What a player may change on their own actors without the GM, unless the table lists
+``sheet_edit`` in ``requireApproval``; who owns an actor, whether it is hidden, what it
+is, its id, image and GM notes are always the GM's to decide."""
+
+
+def own_sheets_edited(state: dict[str, Any], ops: Sequence[Op], player_id: str) -> list[str] | None:
+    """The actors whose sheets ``ops`` edit, if they only read and write sheet fields
+    of visible actors this player owns (``from`` included: a copy from another actor
+    would read it); else None.
+
+    Judged on what the player sees too: ownership, and visibility, are in their view.
+    """
+    touched: dict[str, None] = {}
+    actors = state["actors"]
+    for change in ops:
+        for key in ("path", "from"):
+            path = change.get(key)
+            if path is None:
+                continue
+            tokens = parse_path(path)
+            if len(tokens) < 3 or tokens[0] != "actors" or tokens[2] not in SHEET_FIELDS:
+                return None
+            actor = actors.get(tokens[1])
+            if not visible(state, "actors", tokens[1]) or actor.get("owner") != player_id:
+                return None
+            touched.setdefault(tokens[1])
+    return list(touched) or None
 
 
 def check_positions(ops: Sequence[Op]) -> None:

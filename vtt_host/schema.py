@@ -70,6 +70,16 @@ class HitPoints(Model):
     temp: Count = 0
 
 
+HitPointStatus = Literal["unhurt", "wounded", "bloodied", "down"]
+
+
+class HitPointsSeen(Model):
+    """What a player reads of an NPC's hit points under ``npcHitPoints: "bloodied"``
+    (views.py has the rule); never stored in the document."""
+
+    status: HitPointStatus
+
+
 class Condition(Model):
     name: Name
     rounds: Count | None = None
@@ -203,6 +213,25 @@ class Encounter(Model):
     gm_notes: Text = ""
 
 
+class Handout(Model):
+    """A letter, a map scrap, a picture: prepared in secret, then shown to everyone or
+    to some players. ``sharedWith`` null is everyone once revealed."""
+
+    id: Id
+    name: Name
+    text: Text = ""
+    image_asset: Sha256 | None = None
+    hidden: bool = True
+    shared_with: list[Id] | None = None
+    gm_notes: Text = ""
+
+    @model_validator(mode="after")
+    def _shared_once(self) -> Handout:
+        if self.shared_with is not None and len(set(self.shared_with)) != len(self.shared_with):
+            raise ValueError("a player is listed twice in sharedWith")
+        return self
+
+
 class InitiativeEntry(Model):
     actor_id: Id
     value: Int | None = None
@@ -293,8 +322,15 @@ class ConnectedPlayer(Model):
     since: Millis
 
 
+NpcHitPoints = Literal["exact", "bloodied", "none"]
+
+
 class GmSettings(Model):
-    require_approval: list[str] = Field(default_factory=list)
+    require_approval: list[str] = Field(default_factory=lambda: ["sheet_edit"])
+    """Player action kinds (and ``sheet_edit``) that wait for the GM's approval."""
+    npc_hit_points: NpcHitPoints = "bloodied"
+    """What players read of the hit points of actors that are not player characters
+    and not theirs: the numbers, a status, or nothing (views.py)."""
     notes: Text = ""
 
 
@@ -332,6 +368,7 @@ class CampaignState(Model):
     items: dict[str, Item] = Field(default_factory=dict)
     maps: dict[str, MapData] = Field(default_factory=dict)
     encounters: dict[str, Encounter] = Field(default_factory=dict)
+    handouts: dict[str, Handout] = Field(default_factory=dict)
     current_session: CurrentSession = Field(default_factory=CurrentSession)
     change_log: list[ChangeLogEntry] = Field(default_factory=list)
 
@@ -352,7 +389,7 @@ class CampaignState(Model):
 def reference_problems(state: dict[str, Any]) -> list[str]:
     """Cross-entity rules no single model can check (keys match ids, links resolve)."""
     problems: list[str] = []
-    for collection in ("players", "actors", "items", "maps", "encounters"):
+    for collection in ("players", "actors", "items", "maps", "encounters", "handouts"):
         for key, entity in state.get(collection, {}).items():
             if isinstance(entity, dict) and entity.get("id") != key:
                 problems.append(f"{collection}/{key}: its id is {entity.get('id')!r}")
@@ -368,6 +405,11 @@ def reference_problems(state: dict[str, Any]) -> list[str]:
         ref = session.get(name)
         if ref is not None and ref not in state.get(collection, {}):
             problems.append(f"{name} {ref!r} does not exist")
+    players = state.get("players", {})
+    for key, handout in state.get("handouts", {}).items():
+        for player_id in (handout.get("sharedWith") or []) if isinstance(handout, dict) else []:
+            if player_id not in players:
+                problems.append(f"handout {key!r} is shared with unknown player {player_id!r}")
     initiative = session.get("initiative", [])
     if initiative and session.get("turn", 0) >= len(initiative):
         problems.append("turn is past the end of the initiative order")

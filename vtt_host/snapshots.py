@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage import dump_plain
+from vtt_host.handouts import HANDOUTS, handout_view, visible_to
 from vtt_host.patching import Op, parse_path
 from vtt_host.references import collection_referrers, referrers
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
-from vtt_host.views import Audience, entity_view, view
+from vtt_host.views import GM_SETTINGS, Audience, entity_view, hp_masked, view
 
 ENTITY_COLLECTIONS = ("players", *HIDEABLE)
 SLICE_BUDGET_S = 0.001
@@ -54,6 +55,9 @@ class SnapshotEncoder:
                 if path is None:
                     continue
                 tokens = parse_path(path)
+                if tokens[:2] == ("currentSession", GM_SETTINGS):
+                    self._mark_every("actors")  # npcHitPoints: every NPC's hit points
+                    continue
                 if tokens[0] not in ENTITY_COLLECTIONS:
                     continue
                 if len(tokens) == 1:
@@ -69,6 +73,10 @@ class SnapshotEncoder:
         self._joined.pop((collection, True), None)
         self._joined.pop((collection, False), None)
         self._dirty.add((collection, key))
+
+    def _mark_every(self, collection: str) -> None:
+        for key in self._state[collection]:
+            self._mark(collection, key)
 
     def _mark_all(self, collection: str) -> None:
         """A whole collection changed: every entity, and everything that may refer to one."""
@@ -108,9 +116,11 @@ class SnapshotEncoder:
             return self.pieces_now()[1]
         # The shallow view decides what is left out; entities come from the cache.
         shallow = view(self._state, audience)
-        return self._pieces(shallow, public=True)
+        return self._pieces(shallow, public=True, player_id=audience.player_id)
 
-    def _pieces(self, document: dict[str, Any], *, public: bool) -> list[bytes]:
+    def _pieces(
+        self, document: dict[str, Any], *, public: bool, player_id: str = ""
+    ) -> list[bytes]:
         while self._dirty:
             self._encode_entity(self._dirty.pop())
         pieces = [b"{"]
@@ -120,7 +130,10 @@ class SnapshotEncoder:
             pieces.append(_encode(key).encode())
             pieces.append(b":")
             if key in ENTITY_COLLECTIONS:
-                pieces.extend(self._collection(key, public=public))
+                if public and key in ("actors", HANDOUTS):
+                    pieces.extend(self._personal_collection(key, player_id))
+                else:
+                    pieces.extend(self._collection(key, public=public))
             else:
                 pieces.append(_encode(value).encode())
         pieces.append(b"}")
@@ -143,6 +156,35 @@ class SnapshotEncoder:
             self._joined[(collection, public)] = pieces
         return pieces
 
+    def _personal_collection(self, collection: str, player_id: str) -> list[bytes]:
+        """Handouts shared with this player, and actors with their own NPCs' exact hit
+        points: the cached fragments hold what every player sees."""
+        state = self._state
+        owned: set[str] = set()
+        if collection == "actors":
+            owned = {
+                key
+                for key, actor in state["actors"].items()
+                if actor.get("owner") == player_id and hp_masked(state, actor, "")
+            }
+            if not owned:
+                return self._collection(collection, public=True)
+        pieces = [b"{"]
+        for key, entity in state[collection].items():
+            fragment = self._public[(collection, key)]
+            if collection == HANDOUTS and not visible_to(state, key, player_id):
+                fragment = None
+            elif collection == "actors" and key in owned and fragment is not None:
+                shown = entity_view(state, collection, entity, player_id)
+                fragment = f"{_encode(key)}:{_encode(shown)}".encode()
+            if fragment is None:
+                continue
+            if len(pieces) > 1:
+                pieces.append(b",")
+            pieces.append(fragment)
+        pieces.append(b"}")
+        return pieces
+
     def _encode_entity(self, key: EntityKey) -> None:
         collection, entity_id = key
         entity = self._state[collection].get(entity_id)
@@ -154,6 +196,9 @@ class SnapshotEncoder:
         self._full[key] = f"{name}:{_encode(entity)}".encode()
         if collection == "players":
             self._public[key] = self._full[key]
+        elif collection == HANDOUTS:
+            # Whom it is shown to is decided per player (``_personal_collection``).
+            self._public[key] = f"{name}:{_encode(handout_view(entity))}".encode()
         elif entity.get("hidden", False):
             self._public[key] = None
         else:

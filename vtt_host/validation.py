@@ -19,7 +19,7 @@ from vtt_host.errors import Invalid
 from vtt_host.patching import Tokens, join_path, parse_path
 
 WRITABLE_ROOTS = frozenset(
-    {"campaign", "players", "actors", "items", "maps", "encounters", "currentSession"}
+    {"campaign", "players", "actors", "items", "maps", "encounters", "handouts", "currentSession"}
 )
 """Top-level keys an op may write; version, ids, timestamps and the log are the host's."""
 
@@ -31,6 +31,7 @@ _ENTITY_MODELS: dict[str, type[BaseModel]] = {
     "items": schema.Item,
     "maps": schema.MapData,
     "encounters": schema.Encounter,
+    "handouts": schema.Handout,
 }
 
 _SESSION_FIELDS = frozenset(
@@ -51,26 +52,41 @@ class Shapes:
     session_fields: frozenset[str]
 
 
-def _without(model: type[BaseModel], name: str) -> type[BaseModel]:
-    """``model`` as if it had no field ``name``: setting one is an unknown field."""
+def _without(model: type[BaseModel], *names: str, **retyped: Any) -> type[BaseModel]:
+    """``model`` as if it had no fields ``names`` (setting one is an unknown field),
+    and with the fields ``retyped`` of another type."""
+    if not names and not retyped:
+        return model
     fields: dict[str, Any] = {
-        field: (info.annotation, info) for field, info in model.model_fields.items()
+        field: (retyped.get(field, info.annotation), info)
+        for field, info in model.model_fields.items()
+        if field not in names
     }
-    del fields[name]
     return create_model(model.__name__, __base__=schema.Model, **fields)
 
+
+_PLAYER_GM_FIELDS: dict[str, tuple[str, ...]] = {
+    "players": (),
+    "handouts": ("gm_notes", "hidden", "shared_with"),
+}
+_PLAYER_RETYPED: dict[str, dict[str, Any]] = {
+    "actors": {"hp": schema.HitPoints | schema.HitPointsSeen | None},
+}
 
 FULL = Shapes(schema.CampaignInfo, _ENTITY_MODELS, _SESSION_FIELDS)
 PLAYER_VIEW = Shapes(
     _without(schema.CampaignInfo, "gm_notes"),
     {
-        name: model if name == "players" else _without(model, "gm_notes")
+        name: _without(
+            model, *_PLAYER_GM_FIELDS.get(name, ("gm_notes",)), **_PLAYER_RETYPED.get(name, {})
+        )
         for name, model in _ENTITY_MODELS.items()
     },
     _SESSION_FIELDS - {"gmSettings"},
 )
-"""A player's view has no GM notes and no GM settings: a proposal that writes one is
-refused exactly as one writing a field the schema does not have."""
+"""A player's view has no GM notes, no GM settings and no handout's sharing: a proposal
+that writes one is refused exactly as one writing a field the schema does not have. An
+NPC's hit points may read as a status there (views.py)."""
 
 
 def check_writable(tokens: Tokens) -> None:
@@ -164,6 +180,10 @@ def _link_problem(
         for entry in entity.get("inventory", []):
             if entry["itemId"] not in state["items"]:
                 return f"inventory holds unknown item {entry['itemId']!r}"
+    if collection == "handouts":
+        for player_id in entity.get("sharedWith") or []:
+            if player_id not in state["players"]:
+                return f"shared with {player_id!r}, who is not a player of this campaign"
     if collection == "encounters":
         if entity.get("mapId") is not None and entity["mapId"] not in state["maps"]:
             return f"map {entity['mapId']!r} does not exist"
@@ -207,8 +227,11 @@ _REFERENCE_CHECKS: dict[str, Callable[[dict[str, Any], str], str | None]] = {
     "players": lambda state, key: (
         "they still own an actor"
         if any(actor.get("owner") == key for actor in state["actors"].values())
+        else "a handout is still shared with them"
+        if any(key in (h.get("sharedWith") or []) for h in state["handouts"].values())
         else None
     ),
+    "handouts": lambda state, key: None,
 }
 
 

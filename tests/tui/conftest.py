@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from tui.app import GmApp
 from tui.config import AppConfig
@@ -36,6 +37,14 @@ def _utc_clock() -> None:
     """Times on screen are local: pin the zone so snapshots do not depend on it."""
     os.environ["TZ"] = "UTC"
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor is drawn or not by the clock: keep it shown, so a snapshot
+    of a focused text box is the same picture on every run."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
 
 
 def fixed_ids() -> Callable[[str], str]:
@@ -184,3 +193,13 @@ async def join(app: GmApp, clients: list[Client], name: str, **options: Any) -> 
     client = await Client.connect(host.local_url, name=name, code=code, **options)
     clients.append(client)
     return client
+
+
+def table_app(data_dir: Path, **options: Any) -> GmApp:
+    """The GM app over ``data_dir`` without a network host (nothing to join)."""
+    return GmApp(AppConfig(data_dir=data_dir, serve=False, announce=False, **options))
+
+
+def log_text(log: Any) -> list[str]:
+    """The lines a RichLog (chat, change log) shows, as plain text."""
+    return [strip.text.rstrip() for strip in log.lines]

@@ -302,6 +302,8 @@ async def test_players_panel_shows_join_details_and_kicks(
         await pilot.press("c")
         assert app.clipboard == f"https://table.example/?code={code}"
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
         await until(pilot, lambda: app.session.join_code() != code, "a new code")
 
         await pilot.press("k")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Label
+from textual.widgets import Checkbox, Input, Label, RadioButton
 
 from tests.tui.conftest import join, serving_config, until, wait_ready
 from tui.app import GmApp
@@ -67,6 +67,36 @@ async def test_an_approval_ticked_makes_players_rolls_wait(table_dir: Path) -> N
         try:
             ack = await carol.act({"kind": "roll", "expr": "1d20"})
             assert ack["status"] == "pending"
+        finally:
+            for client in clients:
+                await client.close()
+
+
+async def test_npc_hit_points_follow_the_choice_for_players(table_dir: Path) -> None:
+    app = GmApp(serving_config(table_dir))
+    clients: list[Client] = []
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_ready(pilot)
+        state = app.session.manager.state
+        goblin = next(a["id"] for a in state["actors"].values() if a["name"] == "Goblin 1")
+        carol = await join(app, clients, "Carol")
+        try:
+            screen = await open_settings(pilot)
+            screen.query_one("#npc-hp-none", RadioButton).value = True
+            await pilot.press("ctrl+s")
+            await until(
+                pilot,
+                lambda: state["currentSession"]["gmSettings"]["npcHitPoints"] == "none",
+                "the setting to be saved",
+            )
+            await until(
+                pilot, lambda: carol.view["actors"][goblin]["hp"] is None, "the player's view"
+            )
+            screen = await open_settings(pilot)
+            screen.query_one("#npc-hp-exact", RadioButton).value = True
+            await pilot.press("ctrl+s")
+            exact = state["actors"][goblin]["hp"]
+            await until(pilot, lambda: carol.view["actors"][goblin]["hp"] == exact, "exact numbers")
         finally:
             for client in clients:
                 await client.close()

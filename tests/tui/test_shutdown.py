@@ -15,6 +15,7 @@ import pytest
 
 from tests.tui.conftest import join, serving_config, until, wait_ready
 from tui.app import GmApp
+from tui.screens.confirm import ConfirmScreen
 from vtt_host.client import Client
 from vtt_host.library import Library
 
@@ -48,6 +49,8 @@ async def test_quit_closes_the_host_then_checkpoints_and_backs_up(
         version = app.session.manager.version
 
         await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")  # Alice is connected: the app asks first
         await alice.wait_for(lambda: alice.closed_with is not None)
 
     assert app.return_code == 0

@@ -58,6 +58,24 @@ def test_players_with_join_details(table_dir: Path, snap_compare: Any) -> None:
     assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=run_before)
 
 
+def test_queue_with_the_join_line(table_dir: Path, snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await showing()(pilot)
+        # As if serving: the screen reads the join details from the session on each tick.
+        session = pilot.app.session  # type: ignore[attr-defined]
+        session.join_code = lambda: "K7QM-4XPD-TR"
+        session.join_link = lambda: "http://192.168.1.20:8765/?code=K7QM-4XPD-TR"
+        session.lan_endpoint = lambda: "192.168.1.20:8765"
+        pilot.app.screen.show_status()  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(table_app(table_dir), terminal_size=SMALL, run_before=run_before)
+
+
+def test_help_screen(table_dir: Path, snap_compare: Any) -> None:
+    assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=showing("f1"))
+
+
 def test_reject_dialog(table_dir: Path, snap_compare: Any) -> None:
     assert snap_compare(table_app(table_dir), terminal_size=WIDE, run_before=showing("1", "x"))
 

@@ -564,7 +564,11 @@ async def test_gm_chooses_which_player_actions_need_approval(manager: StateManag
 async def test_gm_keeps_private_notes_in_the_settings(manager: StateManager) -> None:
     await manager.submit({"kind": "update_settings", "notes": "Boss at round 2"}, GM_CALLER)
 
-    assert session(manager)["gmSettings"] == {"requireApproval": [], "notes": "Boss at round 2"}
+    assert session(manager)["gmSettings"] == {
+        "requireApproval": ["sheet_edit"],
+        "npcHitPoints": "bloodied",
+        "notes": "Boss at round 2",
+    }
 
 
 @pytest.mark.parametrize(

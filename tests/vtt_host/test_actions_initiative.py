@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import random
+from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.vtt_host.conftest import actor_named, caller, refused
+from tests.vtt_host.conftest import actor_named, caller, ids, refused, table_state
+from tests.vtt_host.test_views import follow, replay, same_view
 from vtt_host.actions import GM_CALLER
-from vtt_host.errors import Forbidden, Invalid, NotFound
+from vtt_host.errors import ActionError, Forbidden, Invalid, NotFound
 from vtt_host.manager import Applied, Queued, StateManager
+from vtt_host.views import player
 
 AMBUSH = "e_0013"
 """The demo encounter: Thorin, Elara, Pip, Goblin 1 and Goblin 2, on the Crossroads."""
@@ -219,6 +226,52 @@ async def test_rolling_initiative_keeps_the_turn_on_the_current_combatant(
     assert current_combatant(manager) == "Goblin 1"
 
 
+async def test_rolling_before_anyone_acted_gives_the_turn_to_the_top_of_the_order(
+    manager: StateManager,
+) -> None:
+    await start(manager)
+
+    await manager.submit({"kind": "roll_initiative"}, GM_CALLER)
+
+    assert session(manager)["turn"] == 0
+    assert current_combatant(manager) == order(manager)[0]
+    values = [entry["value"] for entry in session(manager)["initiative"]]
+    assert values[0] == max(values)
+
+
+async def test_rolling_during_a_round_leaves_everyone_one_turn_in_it(
+    manager: StateManager,
+) -> None:
+    await start(manager)
+    await advance(manager, 2)  # Thorin and Elara have acted; Pip acts
+
+    await manager.submit({"kind": "roll_initiative"}, GM_CALLER)
+
+    assert current_combatant(manager) == "Pip"
+    assert sorted(order(manager)[:2]) == ["Elara", "Thorin"]
+    assert order(manager)[2] == "Pip"
+    turns = []
+    while session(manager)["round"] == 1:
+        turns.append(current_combatant(manager))
+        await advance(manager, 1)
+    assert sorted(turns) == ["Goblin 1", "Goblin 2", "Pip"]
+    # The next round follows the values rolled.
+    values = [entry["value"] for entry in session(manager)["initiative"]]
+    assert values == sorted(values, reverse=True)
+    assert session(manager)["turn"] == 0
+
+
+async def test_removing_the_last_combatant_while_they_act_starts_the_next_round(
+    manager: StateManager,
+) -> None:
+    await start(manager)
+    await advance(manager, 4)  # Goblin 2, last in the order, acts
+
+    await manager.submit({"kind": "remove_combatant", "actorId": "a_0009"}, GM_CALLER)
+
+    assert (session(manager)["round"], current_combatant(manager)) == (2, "Thorin")
+
+
 async def test_rolling_for_some_actors_leaves_the_others_unrolled(manager: StateManager) -> None:
     await start(manager)
     pip = actor_named(manager.state, "Pip")
@@ -367,6 +420,116 @@ async def test_next_turn_takes_no_fields(manager: StateManager) -> None:
     await refused(manager, {"kind": "next_turn", "skip": 2}, GM_CALLER, Invalid)
 
 
+# -- conditions that last some rounds ------------------------------------------------
+
+THORIN, BOSS = "a_0005", "a_0010"
+
+
+async def afflict(
+    manager: StateManager, actor_id: str, *conditions: tuple[str, int | None]
+) -> None:
+    listed = [{"name": name, "rounds": rounds, "note": ""} for name, rounds in conditions]
+    await manager.submit(
+        {"kind": "update_actor", "id": actor_id, "set": {"conditions": listed}}, GM_CALLER
+    )
+
+
+def conditions(manager: StateManager, actor_id: str = THORIN) -> list[tuple[str, int | None]]:
+    return [(c["name"], c["rounds"]) for c in manager.state["actors"][actor_id]["conditions"]]
+
+
+def chat(manager: StateManager) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = session(manager)["chatMessages"]
+    return messages
+
+
+async def test_a_conditions_rounds_count_down_when_its_owners_turn_ends(
+    manager: StateManager,
+) -> None:
+    await afflict(manager, THORIN, ("Poisoned", 2), ("Blessed", None), ("Prone", 1))
+    await start(manager)
+    version = manager.version
+
+    await advance(manager, 1)  # Thorin's turn ends
+
+    assert manager.version == version + 1  # one change: turn, conditions and chat
+    assert conditions(manager) == [("Poisoned", 1), ("Blessed", None)]
+    (told,) = chat(manager)
+    assert (told["from"], told["fromName"], told["to"]) == ("system", "Host", None)
+    assert told["text"] == "Thorin is no longer Prone."
+    await advance(manager, 4)  # the others' turns leave Thorin's conditions alone
+    assert conditions(manager) == [("Poisoned", 1), ("Blessed", None)]
+    await advance(manager, 1)
+    assert conditions(manager) == [("Blessed", None)]
+    assert chat(manager)[-1]["text"] == "Thorin is no longer Poisoned."
+
+
+async def test_several_conditions_ending_together_make_one_line(manager: StateManager) -> None:
+    await afflict(manager, THORIN, ("Blinded", 1), ("Poisoned", 1), ("Prone", 1))
+    await start(manager)
+
+    await advance(manager, 1)
+
+    assert [m["text"] for m in chat(manager)] == ["Thorin is no longer Blinded, Poisoned or Prone."]
+
+
+async def test_a_player_ending_their_own_turn_counts_their_conditions_down(
+    manager: StateManager,
+) -> None:
+    await afflict(manager, THORIN, ("Poisoned", 1))
+    await start(manager)
+
+    await manager.submit({"kind": "next_turn"}, caller("p1"))
+
+    assert conditions(manager) == []
+    assert chat(manager)[-1]["text"] == "Thorin is no longer Poisoned."
+
+
+async def test_going_back_a_turn_does_not_bring_a_condition_back(manager: StateManager) -> None:
+    await afflict(manager, THORIN, ("Poisoned", 1))
+    await start(manager)
+    await advance(manager, 1)
+
+    await manager.submit({"kind": "prev_turn"}, GM_CALLER)
+
+    assert current_combatant(manager) == "Thorin"
+    assert conditions(manager) == []
+
+
+async def test_undoing_the_turn_brings_the_condition_back(manager: StateManager) -> None:
+    await afflict(manager, THORIN, ("Poisoned", 1))
+    await start(manager)
+    await advance(manager, 1)
+
+    await manager.submit({"kind": "undo"}, GM_CALLER)
+
+    assert current_combatant(manager) == "Thorin"
+    assert conditions(manager) == [("Poisoned", 1)]
+    assert chat(manager) == []
+
+
+async def test_a_hidden_actors_condition_ends_in_a_whisper_to_the_gm(
+    manager: StateManager,
+) -> None:
+    await afflict(manager, BOSS, ("Enraged", 1))
+    await manager.submit(
+        {"kind": "add_combatant", "actorId": BOSS, "encounterId": AMBUSH}, GM_CALLER
+    )
+    await start(manager)
+    await advance(manager, 5)  # the boss, last, acts
+    bob_view, bob_frames = await follow(manager, player("p2"))
+
+    await advance(manager, 1)
+
+    told = chat(manager)[-1]
+    assert (told["text"], told["to"]) == ("Goblin Boss is no longer Enraged.", "gm")
+    (frame,) = bob_frames
+    # The round turns over; nothing of the boss, its condition or the whisper.
+    assert frame.ops == [{"op": "replace", "path": "/currentSession/round", "value": 2}]
+    assert (frame.by, frame.description) == (None, None)
+    assert same_view(manager, player("p2"), replay(bob_view, bob_frames))
+
+
 # -- prev_turn -----------------------------------------------------------------------
 
 
@@ -439,3 +602,94 @@ async def test_player_cannot_run_combat(manager: StateManager, action: dict[str,
     await start(manager)
     await advance(manager, 1)
     await refused(manager, action, caller("p2"), Forbidden)
+
+
+# -- every combatant present for a whole round gets exactly one turn in it ----------
+
+FIGHT_KINDS = [
+    "next_turn",
+    "next_turn",
+    "next_turn",
+    "next_turn",
+    "roll",
+    "reroll",
+    "reroll_some",
+    "add",
+    "add",
+    "remove",
+]
+
+
+def fight_state() -> dict[str, Any]:
+    """The demo table with four more monsters waiting to join the fight."""
+    state = table_state()
+    for index in range(4):
+        actor_id = f"a_wolf{index}"
+        state["actors"][actor_id] = {
+            **copy.deepcopy(state["actors"]["a_0008"]),
+            "id": actor_id,
+            "name": f"Wolf {index}",
+            "initiativeBonus": index,
+        }
+    return state
+
+
+def fight_action(state: dict[str, Any], kind: str, rng: random.Random) -> dict[str, Any]:
+    fighting = [entry["actorId"] for entry in state["currentSession"]["initiative"]]
+    if kind == "roll":
+        return {"kind": "roll_initiative"}
+    if kind == "reroll":
+        return {"kind": "roll_initiative", "reroll": True}
+    if kind == "reroll_some":
+        some = rng.sample(fighting, min(len(fighting), rng.randint(1, 3)))
+        return {"kind": "roll_initiative", "actorIds": some, "reroll": rng.random() < 0.5}
+    if kind == "add":
+        waiting = [a for a in state["actors"] if a not in fighting]
+        actor = rng.choice(waiting) if waiting else "a_none"
+        return {
+            "kind": "add_combatant",
+            "actorId": actor,
+            "initiative": rng.choice([None, *range(25)]),
+        }
+    if kind == "remove":
+        return {"kind": "remove_combatant", "actorId": rng.choice(fighting or ["a_none"])}
+    return {"kind": kind}
+
+
+async def fight(steps: list[tuple[str, random.Random]]) -> None:
+    manager = StateManager(fight_state(), rng=random.Random(5), make_id=ids("n"), clock=lambda: 1)
+    await start(manager)
+    current = manager.state["currentSession"]
+
+    def fighting() -> list[str]:
+        return [entry["actorId"] for entry in current["initiative"]]
+
+    present, left, ended = set(fighting()), set(), Counter[str]()
+    for kind, rng in steps:
+        action = fight_action(dict(manager.state), kind, rng)
+        acting = fighting()[current["turn"]] if fighting() else None
+        round_before = current["round"]
+        try:
+            await manager.submit(action, GM_CALLER)
+        except ActionError:
+            continue
+        if action["kind"] == "next_turn":
+            ended[acting] += 1
+        if action["kind"] == "remove_combatant":
+            left.add(action["actorId"])
+        for actor_id in present - left:
+            assert ended[actor_id] <= 1, f"{actor_id} had two turns in round {round_before}"
+        if current["round"] != round_before:
+            for actor_id in present - left:
+                assert ended[actor_id] == 1, f"{actor_id} had no turn in round {round_before}"
+            present, left, ended = set(fighting()), set(), Counter()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(FIGHT_KINDS), st.randoms(use_true_random=True)), max_size=80)
+)
+def test_every_combatant_present_for_a_whole_round_gets_exactly_one_turn_in_it(
+    steps: list[tuple[str, random.Random]],
+) -> None:
+    asyncio.run(fight(steps))

@@ -8,7 +8,9 @@ description, decision, the text of a refusal) holds a hidden entity's id or name
 note, the GM's settings or another player's whisper, unless that player could see it
 at some point; (c) a refused action changes nothing, not even the version; (d) a
 proposal probing something hidden with a ``test`` op is answered the same whether the
-guess is right or wrong.
+guess is right or wrong; (e) a player reads the numbers of an NPC's hit points only
+while the table's ``npcHitPoints`` or ownership lets them, in any op. Handouts shown
+to some players, and NPC hit points read per player, are among the random actions.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from hypothesis import strategies as st
 from tests.vtt_host.conftest import PLAYERS, caller, ids, table_state
 from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import ActionError
+from vtt_host.handouts import visible_to
 from vtt_host.manager import Published, StateManager
 from vtt_host.patching import apply_patch
-from vtt_host.views import GM, Audience, player, view
+from vtt_host.views import GM, Audience, hp_masked, player, view
 
 AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
-COLLECTIONS = ("actors", "items", "maps", "encounters")
+COLLECTIONS = ("actors", "items", "maps", "encounters", "handouts")
+SUBSETS = [["p1"], ["p2"], ["p1", "p3"], ["p1", "p2", "p3"], ["p3", "p2"]]
 KINDS = [
     "move_token",
     "remove_token",
@@ -80,6 +84,22 @@ KINDS = [
     "next_turn",
     "next_turn",
     "next_turn",
+    # Per-player parts: handouts shown to some, NPC hit points, sheets players edit.
+    "create_handout",
+    "create_handout",
+    "update_handout",
+    "delete_handout",
+    "reveal_handout",
+    "reveal_handout",
+    "hide_handout",
+    "hp",
+    "hp",
+    "hp",
+    "npc_hit_points",
+    "npc_hit_points",
+    "condition",
+    "assign_actor",
+    "propose",
 ]
 
 
@@ -165,6 +185,46 @@ class Actions:
             }
         if kind.startswith("create_"):
             return {"kind": kind, "data": self.new_entity(state, kind, rng)}
+        handouts = list(state["handouts"])
+        if kind in ("reveal_handout", "hide_handout"):
+            action = {"kind": kind.split("_")[0], "collection": "handouts"}
+            action["id"] = pick(rng, handouts)
+            if kind == "reveal_handout" and rng.random() < 0.7:
+                action["playerIds"] = rng.choice(SUBSETS)
+            return action
+        if kind == "update_handout":
+            changes = [
+                {"text": self.mark("text")},
+                {"name": self.mark("Hush")},
+                {"sharedWith": rng.choice([None, [], *SUBSETS])},
+                {"hidden": rng.random() < 0.5},
+                {"gmNotes": self.mark("note")},
+            ]
+            return {"kind": kind, "id": pick(rng, handouts), "set": rng.choice(changes)}
+        if kind == "delete_handout":
+            return {"kind": kind, "id": pick(rng, handouts)}
+        if kind == "hp":
+            actor = pick(rng, actors)
+            if rng.random() < 0.5:
+                most = rng.randint(1, 12)
+                hp = {"current": rng.randint(-2, most), "max": most, "temp": 0}
+                return {"kind": "update_actor", "id": actor, "set": {"hp": hp}}
+            path = f"/actors/{actor}/hp/current"
+            return {
+                "kind": "patch",
+                "ops": [{"op": "replace", "path": path, "value": rng.randint(-2, 12)}],
+            }
+        if kind == "npc_hit_points":
+            setting = rng.choice(["exact", "bloodied", "none"])
+            return {"kind": "update_settings", "npcHitPoints": setting}
+        if kind == "condition":
+            rounds = rng.choice([None, 1, 1, 2])
+            conditions = [{"name": "Poisoned", "rounds": rounds, "note": ""}]
+            return {
+                "kind": "update_actor",
+                "id": pick(rng, actors),
+                "set": {"conditions": conditions},
+            }
         if kind in ("delete_actor", "delete_item"):
             collection = "actors" if kind == "delete_actor" else "items"
             return {"kind": kind, "id": pick(rng, list(state[collection]))}
@@ -186,7 +246,7 @@ class Actions:
             encounter = pick(rng, list(state["encounters"]))
             return {"kind": kind, "id": encounter, "set": rng.choice(changes)}
         if kind == "update_settings":
-            approvable = ["move_token", "chat", "roll", "next_turn"]
+            approvable = ["move_token", "chat", "roll", "next_turn", "sheet_edit"]
             kinds = rng.sample(approvable, rng.randint(0, 2))
             return {"kind": kind, "notes": self.mark("settings"), "requireApproval": kinds}
         if kind == "start_encounter":
@@ -224,10 +284,14 @@ class Actions:
             actors = list(state["actors"])
             data["combatants"] = rng.sample(actors, min(len(actors), rng.randint(0, 3)))
             data["mapId"] = pick(rng, [None, *state["maps"]])
+        if kind == "create_handout":
+            data.update(text=self.mark("text"), sharedWith=rng.choice([None, *SUBSETS]))
         return data
 
     def proposed_op(self, state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         actor = pick(rng, list(state["actors"]))
+        mine = [a for a, e in state["actors"].items() if e.get("owner") in PLAYERS]
+        own = pick(rng, mine)
         return rng.choice(
             [
                 {
@@ -235,6 +299,10 @@ class Actions:
                     "path": f"/actors/{actor}/hp/current",
                     "value": rng.randint(0, 9),
                 },
+                # Sheet edits: applied at once unless the table asks for sheet_edit.
+                {"op": "replace", "path": f"/actors/{own}/hp/current", "value": rng.randint(0, 9)},
+                {"op": "add", "path": f"/actors/{own}/notes", "value": "sharpened my axe"},
+                {"op": "copy", "from": f"/actors/{actor}/hp", "path": f"/actors/{own}/hp"},
                 {
                     "op": "add",
                     "path": f"/actors/{actor}/inventory/-",
@@ -259,6 +327,7 @@ def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     actor, other = pick(rng, list(state["actors"])), pick(rng, list(state["actors"]))
     item, game_map = pick(rng, list(state["items"])), pick(rng, list(state["maps"]))
     encounter = pick(rng, list(state["encounters"]))
+    handout = pick(rng, list(state["handouts"]))
     session = state["currentSession"]
     flip = rng.random() < 0.5
     choices = [
@@ -301,6 +370,21 @@ def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         {"op": "add", "path": f"/encounters/{encounter}/combatants/-", "value": actor},
         {"op": "copy", "from": f"/actors/{actor}/hidden", "path": f"/actors/{other}/hidden"},
         {"op": "copy", "from": f"/actors/{actor}/hp", "path": f"/actors/{other}/hp"},
+        {"op": "replace", "path": f"/actors/{actor}/hp/current", "value": rng.randint(-1, 9)},
+        {"op": "replace", "path": f"/actors/{actor}/owner", "value": rng.choice([None, *PLAYERS])},
+        {"op": "replace", "path": f"/actors/{actor}/type", "value": "character"},
+        {
+            "op": "replace",
+            "path": "/currentSession/gmSettings/npcHitPoints",
+            "value": rng.choice(["exact", "bloodied", "none"]),
+        },
+        {"op": "replace", "path": f"/handouts/{handout}/hidden", "value": flip},
+        {
+            "op": "replace",
+            "path": f"/handouts/{handout}/sharedWith",
+            "value": rng.choice([None, [], *SUBSETS]),
+        },
+        {"op": "replace", "path": f"/handouts/{handout}/text", "value": "patched"},
     ]
     if actor in state["actors"]:
         whole = {**state["actors"][actor], "hidden": flip}
@@ -327,7 +411,7 @@ def random_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return rng.choice(choices)
 
 
-def probes(state: dict[str, Any], rng: random.Random) -> list[tuple[str, Any, Any]]:
+def probes(state: dict[str, Any], rng: random.Random, player_id: str) -> list[tuple[str, Any, Any]]:
     """(path, the value there, a wrong guess) for things a player may not read."""
     found: list[tuple[str, Any, Any]] = [
         ("/campaign/gmNotes", state["campaign"]["gmNotes"], "guess"),
@@ -339,6 +423,16 @@ def probes(state: dict[str, Any], rng: random.Random) -> list[tuple[str, Any, An
             found.append((f"/{collection}/{key}/gmNotes", entity.get("gmNotes", ""), "guess"))
             if entity.get("hidden"):
                 found.append((f"/{collection}/{key}/name", entity["name"], "guess"))
+    for key, handout in state["handouts"].items():
+        if not visible_to(state, key, player_id):
+            found.append((f"/handouts/{key}/text", handout["text"], "guess"))
+        found.append((f"/handouts/{key}/sharedWith", handout["sharedWith"], ["p1"]))
+        found.append((f"/handouts/{key}/hidden", handout["hidden"], not handout["hidden"]))
+    for key, actor in state["actors"].items():
+        if actor["hp"] is not None and hp_masked(state, actor, player_id):
+            current = actor["hp"]["current"]
+            found.append((f"/actors/{key}/hp/current", current, current + 1))
+            found.append((f"/actors/{key}/hp", actor["hp"], {"current": -99, "max": 0}))
     for name in ("chatMessages", "initiative", "pendingActions"):
         for index, element in enumerate(state["currentSession"][name]):
             found.append((f"/currentSession/{name}/{index}", element, {}))
@@ -358,6 +452,8 @@ class Secrets:
                 self.known.update((key, entity["name"]))
                 if entity.get("gmNotes"):
                     self.known.add(entity["gmNotes"])
+                if entity.get("text", "").startswith("text"):
+                    self.known.add(entity["text"])
         for text in (state["campaign"]["gmNotes"], state["currentSession"]["gmSettings"]["notes"]):
             if text:
                 self.known.add(text)
@@ -418,9 +514,67 @@ def assert_no_secrets_in_view(client: Client) -> None:
         assert message["to"] in (None, pid) or message["from"] == pid
     for pending in session["pendingActions"]:
         assert pending["playerId"] == pid
+    for handout in state["handouts"].values():
+        assert not {"hidden", "sharedWith", "gmNotes"} & set(handout)
     for frame in client.frames:
         assert "gmNotes" not in frame
         assert '"hidden": true' not in frame
+        assert "sharedWith" not in frame
+
+
+def assert_hp_as_the_table_shows(full: dict[str, Any], client: Client) -> None:
+    """NPCs' hit points read as ``npcHitPoints`` says, unless the player owns them."""
+    setting = full["currentSession"]["gmSettings"]["npcHitPoints"]
+    pid = client.audience.player_id
+    for key, actor in client.view["actors"].items():
+        real = full["actors"][key]
+        if not hp_masked(full, real, pid) or real["hp"] is None:
+            assert actor["hp"] == real["hp"]
+        elif setting == "none":
+            assert actor["hp"] is None
+        else:
+            assert set(actor["hp"]) == {"status"}
+
+
+def states_through(before: dict[str, Any], ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The document between each two ops of a GM patch (players may see those)."""
+    document, states = copy.deepcopy(before), []
+    for change in ops[:-1]:
+        apply_patch(document, [change])
+        states.append(copy.deepcopy(document))
+    return states
+
+
+def exact_hp_sent(ops: list[dict[str, Any]], states: list[dict[str, Any]], pid: str) -> list[str]:
+    """Ops carrying the numbers of an NPC this player reads as a status (or not at all)
+    in every state of the change (before, between a patch's ops, after)."""
+    masked = {
+        key
+        for key in states[-1]["actors"]
+        if all(
+            key in state["actors"] and hp_masked(state, state["actors"][key], pid)
+            for state in states
+        )
+    }
+    sent = []
+    for change in ops:
+        parts = change["path"].split("/")[1:]
+        value = change.get("value")
+        if parts[0] != "actors" or ("value" not in change and len(parts) <= 3):
+            continue
+        if len(parts) == 1 and isinstance(value, dict):
+            holders = {k: v for k, v in value.items() if k in masked}
+        elif len(parts) == 2 and parts[1] in masked:
+            holders = {parts[1]: value}
+        elif len(parts) >= 3 and parts[1] in masked and parts[2] == "hp":
+            holders = {parts[1]: {"hp": value}} if len(parts) == 3 else {parts[1]: None}
+        else:
+            continue
+        for key, holder in holders.items():
+            hp = holder.get("hp") if isinstance(holder, dict) else "a field of hp"
+            if hp is not None and not (isinstance(hp, dict) and set(hp) == {"status"}):
+                sent.append(f"{key}: {change}")
+    return sent
 
 
 async def probe(
@@ -431,7 +585,7 @@ async def probe(
     hero = next((a for a, e in state["actors"].items() if e.get("owner") == who.player_id), "x")
     failing = {"op": "remove", "path": f"/actors/{hero}/pluginData/never-there"}
     texts: list[tuple[str, str]] = []
-    for path, value, guess in probes(state, rng):
+    for path, value, guess in probes(state, rng, who.player_id):
         answers: list[str] = []
         for tried in (value, guess):
             action = {
@@ -496,8 +650,10 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
             assert dict(manager.state) == before, f"refused {kind} changed the state"
             refusals.append((error.message, json.dumps(action)))
         secrets.collect(dict(manager.state))
+        between: list[dict[str, Any]] = []
         if kind == "patch" and manager.version > before["version"]:
             secrets.look_through(before, action["ops"])
+            between = states_through(before, action["ops"])
         for client in clients:
             assert not client.errors, f"{client.audience} could not apply: {client.errors}"
             expected = wire(view(dict(manager.state), client.audience))
@@ -508,7 +664,15 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
             pid = client.audience.player_id
             secrets.look(pid, expected)
             assert_no_secrets_in_view(client)
+            assert_hp_as_the_table_shows(dict(manager.state), client)
             assert_turn_on_the_same_combatant(dict(manager.state), client.view)
+            new_ops = [
+                op
+                for f in client.frames[sent_frames[client.audience] :]
+                for op in json.loads(f)["ops"]
+            ]
+            exact = exact_hp_sent(new_ops, [before, *between, dict(manager.state)], pid)
+            assert not exact, f"{pid} was sent hit points they read as a status: {exact}"
             received = "\n".join(client.frames[sent_frames[client.audience] :])
             leaked = secrets.leaked(pid, received)
             assert not leaked, f"{pid} received {leaked} after {kind}"

@@ -30,6 +30,8 @@ def version_1_document() -> dict[str, Any]:
         game_map.pop("imageSize", None)
         game_map["grid"].pop("offsetX", None)
         game_map["grid"].pop("offsetY", None)
+    del state["handouts"]
+    state["currentSession"]["gmSettings"] = {"requireApproval": ["chat"], "notes": ""}
     return state
 
 
@@ -49,6 +51,21 @@ def test_a_version_1_document_reads_as_it_was() -> None:
     for map_id, game_map in old["maps"].items():
         assert current["maps"][map_id]["grid"]["offsetX"] == 0
         assert current["maps"][map_id]["name"] == game_map["name"]
+    assert current["handouts"] == {}
+
+
+def test_a_version_1_table_keeps_showing_exact_npc_hp_and_approving_every_proposal() -> None:
+    """Its players saw every NPC's numbers and every proposal waited: both stay so,
+    where a new campaign shows a status and lets players edit their own sheets only
+    if the GM takes ``sheet_edit`` off the list."""
+    current = validate_state(migrate(version_1_document()))
+    new = demo_state("c_new", now_ms=NOW_MS)
+
+    settings = current["currentSession"]["gmSettings"]
+    assert settings["npcHitPoints"] == "exact"
+    assert settings["requireApproval"] == ["chat", "sheet_edit"]
+    fresh = new["currentSession"]["gmSettings"]
+    assert (fresh["npcHitPoints"], fresh["requireApproval"]) == ("bloodied", ["sheet_edit"])
 
 
 async def test_a_version_1_campaign_file_imports_as_the_current_schema(tmp_path: Path) -> None:

@@ -46,6 +46,17 @@ def random_change(state: dict, rng: random.Random) -> list[dict]:
             [{"op": "add", "path": f"/actors/{new_id}", "value": {
                 "id": new_id, "name": "Wolf", "hidden": rng.random() < 0.5}}],
             [{"op": "replace", "path": "/campaign/gmNotes", "value": "twist"}],
+            # Parts players see differently: their own NPCs' hit points, handouts.
+            [{"op": "replace", "path": "/currentSession/gmSettings/npcHitPoints",
+              "value": rng.choice(["exact", "bloodied", "none"])}],
+            [{"op": "add", "path": f"/actors/{actor}/owner",
+              "value": rng.choice([None, *PLAYERS])}],
+            [{"op": "add", "path": f"/actors/{actor}/hp",
+              "value": {"current": rng.randint(-2, 9), "max": 9, "temp": 0}}],
+            [{"op": "add", "path": f"/handouts/h{rng.randint(0, 3)}", "value": {
+                "id": "h0", "name": "Letter", "text": "psst", "gmNotes": "forged",
+                "hidden": rng.random() < 0.3,
+                "sharedWith": rng.choice([None, [], ["p1"], ["p2", "p3"]])}}],
         ]
     )  # fmt: skip
 
@@ -58,6 +69,9 @@ def test_encoded_snapshot_and_views_equal_the_document(rng: random.Random, steps
     asyncio.run(encoder.prepare())
     for _ in range(steps):
         ops = random_change(state, rng)
+        for change in ops:  # a handout's id is its key
+            if change["path"].startswith("/handouts/"):
+                change["value"]["id"] = change["path"].rsplit("/", 1)[1]
         apply_patch(state, ops)
         encoder.touched(ops)
         if rng.random() < 0.5:

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from tui import catalogue, viewmodels
 from tui.chat_commands import ChatCommandError, parse_chat
-from tui.describe import player_name
+from tui.describe import cell_text, player_name
 from tui.library_actions import LibraryActions
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_actor import ActorEdit, EditActorScreen
@@ -34,6 +34,7 @@ from tui.widgets.chat_log import ChatLog
 from tui.widgets.chat_panel import ChatPanel
 from tui.widgets.initiative_tracker import InitiativeTracker
 from tui.widgets.join_info import JoinInfo
+from tui.widgets.join_line import JoinLine
 from tui.widgets.library_panel import LibraryPanel
 from tui.widgets.map_view import MapView
 from tui.widgets.player_list import PlayerList
@@ -46,6 +47,15 @@ if TYPE_CHECKING:
 
 PROPOSAL_PATH = "/currentSession/pendingActions/-"
 TABS = ("queue", "initiative", "players", "chat", "map", "library")
+PANEL_FOCUS = {
+    "queue": "#queue-table",
+    "initiative": "#initiative-table",
+    "players": "#players-table",
+    "chat": "#chat-input",
+    "map": "#map-view",
+    "library": "#library-table",
+}
+"""What takes the keys when a tab is shown: a panel's bindings work only inside it."""
 
 
 class MainScreen(LibraryActions):
@@ -53,14 +63,14 @@ class MainScreen(LibraryActions):
     inherited from LibraryActions)."""
 
     BINDINGS = [
-        Binding("1", "show_tab('queue')", "Queue", show=False),
-        Binding("2", "show_tab('initiative')", "Initiative", show=False),
-        Binding("3", "show_tab('players')", "Players", show=False),
-        Binding("4", "show_tab('chat')", "Chat", show=False),
-        Binding("5", "show_tab('map')", "Map", show=False),
-        Binding("6", "show_tab('library')", "Library", show=False),
-        Binding("ctrl+z", "undo", "Undo", show=False),
-        Binding("slash", "chat", "Chat", show=False),
+        Binding("1", "show_tab('queue')", "Show the approval queue", show=False),
+        Binding("2", "show_tab('initiative')", "Show initiative", show=False),
+        Binding("3", "show_tab('players')", "Show players and join details", show=False),
+        Binding("4", "show_tab('chat')", "Show chat and the change log", show=False),
+        Binding("5", "show_tab('map')", "Show the map", show=False),
+        Binding("6", "show_tab('library')", "Show the library", show=False),
+        Binding("ctrl+z", "undo", "Undo the last GM change", show=False),
+        Binding("slash", "chat", "Write in chat", show=False),
     ]
 
     def __init__(self) -> None:
@@ -85,6 +95,7 @@ class MainScreen(LibraryActions):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield JoinLine(id="join-line")
         with TabbedContent(initial="queue", id="tabs"):
             with TabPane("1 Queue", id="queue"):
                 yield ApprovalQueue(id="approval-queue")
@@ -157,6 +168,9 @@ class MainScreen(LibraryActions):
         """Bring the panel just shown up to date (hidden panels are not redrawn)."""
         if self.session.campaign is None:
             return
+        # However the tab was chosen (a click leaves the focus on the tab bar), its keys
+        # and typing go to the panel: the chat box, the queue's approve key.
+        self.focus_panel()
         if event.pane.id == "chat" and self._log_behind:
             self._log_behind = False
             state = self.session.manager.state
@@ -170,6 +184,7 @@ class MainScreen(LibraryActions):
 
     def show_status(self) -> None:
         """Refresh the status bar (cheap; the app calls it on every tick)."""
+        self._show_join_line()
         status = self.session.status()
         bar = self.query_one(StatusBar)
         if status is None:
@@ -188,7 +203,13 @@ class MainScreen(LibraryActions):
             players_known=len(state["players"]),
         )
 
+    def _show_join_line(self) -> None:
+        line = self.query_one(JoinLine)
+        line.code = self.session.join_code()
+        line.link = self.session.join_link()
+
     def _show_join_info(self) -> None:
+        self._show_join_line()
         info = self.query_one(JoinInfo)
         info.code = self.session.join_code()
         info.link = self.session.join_link()
@@ -213,7 +234,7 @@ class MainScreen(LibraryActions):
         hidden = " (hidden from players)" if board.hidden_map else ""
         token = event.token
         selected = (
-            f" · {token.name}{' (hidden)' if token.hidden else ''} at ({token.x}, {token.y})"
+            f" · {token.name}{' (hidden)' if token.hidden else ''} at {cell_text(token.x, token.y)}"
             if token
             else ""
         )
@@ -355,8 +376,15 @@ class MainScreen(LibraryActions):
 
     def action_remove_combatant(self) -> None:
         row = self._selected_combatant()
-        if row is not None:
-            self.submit({"kind": "remove_combatant", "actorId": row.actor_id})
+        if row is None:
+            return
+
+        def remove(sure: bool | None) -> None:
+            if sure:
+                self.submit({"kind": "remove_combatant", "actorId": row.actor_id})
+
+        question = f"Take {row.name} out of the encounter? Their initiative is lost."
+        self.app.push_screen(ConfirmScreen(question, yes="Remove"), remove)
 
     def action_edit_combatant(self) -> None:
         row = self._selected_combatant()
@@ -395,8 +423,16 @@ class MainScreen(LibraryActions):
         self.app.copy_to_clipboard(link)
         self.notify(f"Copied {link}", title="Join link")
 
+    def action_rotate_code(self) -> None:
+        def rotate(sure: bool | None) -> None:
+            if sure:
+                self._rotate_code()
+
+        question = "Make a new join code? The current code and link stop working for new joins."
+        self.app.push_screen(ConfirmScreen(question, yes="New code"), rotate)
+
     @work(group="players")
-    async def action_rotate_code(self) -> None:
+    async def _rotate_code(self) -> None:
         try:
             code = await self.session.rotate_join_code()
         except (VttError, NoCampaign) as error:
@@ -548,15 +584,21 @@ class MainScreen(LibraryActions):
         if tab not in TABS:
             return
         self.query_one("#tabs", TabbedContent).active = tab
-        target = {
-            "queue": "#queue-table",
-            "initiative": "#initiative-table",
-            "players": "#players-table",
-            "chat": "#chat-input",
-            "map": "#map-view",
-            "library": "#library-table",
-        }[tab]
-        self.query_one(target).focus()
+        self.focus_panel()
+
+    def focus_panel(self) -> None:
+        """Focus the main widget of the tab on screen (the first focusable one if unnamed)."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        pane = tabs.active_pane
+        if pane is None:
+            return
+        selector = PANEL_FOCUS.get(tabs.active)
+        if selector is not None:
+            self.query_one(selector).focus()
+            return
+        first = next((widget for widget in pane.query("*") if widget.focusable), None)
+        if first is not None:
+            first.focus()
 
     def action_focus_tabs(self) -> None:
         self.query_one("#tabs", TabbedContent).query_one("Tabs").focus()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import RichLog
 
 from tui.viewmodels import ChatLine
+from tui.widgets.reflow_log import ReflowLog
 
 CHAT_LOG_LINES = 1000
 
@@ -22,13 +22,13 @@ def chat_text(line: ChatLine) -> Text:
     return text
 
 
-class ChatLog(RichLog):
+class ChatLog(ReflowLog):
     """Shows ``messages``; only the new ones are written when the list grows."""
 
     messages: reactive[tuple[ChatLine, ...]] = reactive((), init=False)
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(max_lines=CHAT_LOG_LINES, min_width=20, wrap=True, markup=False, id=id)
+        super().__init__(max_lines=CHAT_LOG_LINES, id=id)
         self._shown: tuple[str, ...] = ()
 
     def watch_messages(self, messages: tuple[ChatLine, ...]) -> None:
@@ -47,5 +47,5 @@ class ChatLog(RichLog):
         if kept == 0 and shown:
             self.clear()
         for line in messages[kept:]:
-            self.write(chat_text(line))
+            self.add(chat_text(line))
         self._shown = ids

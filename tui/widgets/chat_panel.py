@@ -16,7 +16,11 @@ CHAT_HINT = "Say something · /w Name text · /r 1d20+5 label · /rw Name 1d20"
 class ChatPanel(Vertical):
     """Posts ``ChatPanel.Said`` with what the GM typed; the screen sends it."""
 
-    BINDINGS = [Binding("escape", "screen.focus_tabs", "Back", show=False)]
+    BINDINGS = [
+        Binding(
+            "escape", "screen.focus_tabs", "Leave the chat box (then 1-5 switch tabs)", show=False
+        )
+    ]
 
     class Said(Message):
         def __init__(self, text: str) -> None:
@@ -25,7 +29,8 @@ class ChatPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ChatLog(id="chat-log")
-        yield Input(placeholder=CHAT_HINT, id="chat-input")
+        # Focus must not select a prefill ("/w Alice "): typing would replace it.
+        yield Input(placeholder=CHAT_HINT, id="chat-input", select_on_focus=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -30,16 +30,16 @@ class MapView(ScrollView, can_focus=True):
     """Draws ``board`` line by line, so large maps scroll without being drawn whole."""
 
     BINDINGS = [
-        Binding("up", "nudge(0, -1)", "Up", show=False),
-        Binding("down", "nudge(0, 1)", "Down", show=False),
-        Binding("left", "nudge(-1, 0)", "Left", show=False),
-        Binding("right", "nudge(1, 0)", "Right", show=False),
+        Binding("up", "nudge(0, -1)", "Move the token up", show=False),
+        Binding("down", "nudge(0, 1)", "Move the token down", show=False),
+        Binding("left", "nudge(-1, 0)", "Move the token left", show=False),
+        Binding("right", "nudge(1, 0)", "Move the token right", show=False),
         Binding("right_square_bracket", "cycle(1)", "Next token"),
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
-        Binding("m", "screen.choose_map", "Which map"),
-        Binding("t", "screen.place_token", "Place token", show=False),
-        Binding("x", "screen.remove_token", "Token off", show=False),
+        Binding("m", "screen.choose_map", "Choose the map players see", show=False),
+        Binding("t", "screen.place_token", "Place a token (choose the actor)", show=False),
+        Binding("x", "screen.remove_token", "Take the selected token off the map", show=False),
     ]
 
     board: reactive[BoardView] = reactive(EMPTY_BOARD, init=False)

@@ -1,4 +1,8 @@
-"""GM actions on campaign entities: create, update, delete, reveal/hide, assign, maps."""
+"""GM actions on campaign entities: create, update, delete, reveal/hide, assign, maps.
+
+Handouts are revealed to everyone or to some players (``playerIds``); hiding one takes
+it back from everyone.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from vtt_host import schema
 from vtt_host.actions._common import (
     SINGULAR,
+    display_name,
     find_entity,
     initiative_removal_ops,
     op,
@@ -31,8 +36,11 @@ MODELS: dict[str, type[BaseModel]] = {
     "items": schema.Item,
     "maps": schema.MapData,
     "encounters": schema.Encounter,
+    "handouts": schema.Handout,
 }
-ID_PREFIX = {"actors": "a", "items": "i", "maps": "m", "encounters": "e"}
+ID_PREFIX = {"actors": "a", "items": "i", "maps": "m", "encounters": "e", "handouts": "h"}
+ENTITY_KINDS = ("actor", "item", "map", "encounter", "handout")
+"""``create_actor``... ``delete_handout``."""
 
 
 def collection_of(kind: str) -> str:
@@ -118,7 +126,7 @@ def _unlink_ops(state: dict[str, Any], collection: str, entity_id: str) -> list[
         for encounter in state["encounters"].values():
             if encounter.get("mapId") == entity_id:
                 ops.append(op("replace", "encounters", encounter["id"], "mapId", value=None))
-    elif session.get("activeEncounterId") == entity_id:
+    elif collection == "encounters" and session.get("activeEncounterId") == entity_id:
         raise Invalid("end the encounter before deleting it")
     return ops
 
@@ -127,6 +135,10 @@ def set_visibility(
     state: dict[str, Any], action: SetVisibility, caller: Caller, ctx: Context
 ) -> Compiled:
     entity = find_entity(state, action.collection, action.id, caller)
+    if action.collection == "handouts":
+        return _handout_visibility(state, action, entity)
+    if action.player_ids is not None:
+        raise Invalid("playerIds is only for revealing a handout")
     hidden = action.kind == "hide"
     if entity.get("hidden", False) == hidden:
         raise Invalid(f"{entity['name']} is already {'hidden' if hidden else 'visible'}")
@@ -136,6 +148,47 @@ def set_visibility(
         f"GM {verb} {entity['name']}",
         mentions=((action.collection, action.id),),
     )
+
+
+def _handout_visibility(
+    state: dict[str, Any], action: SetVisibility, handout: dict[str, Any]
+) -> Compiled:
+    """Reveal to everyone (``sharedWith`` null), or to more players (added to those who
+    already have it; a hidden handout starts afresh); hide from everyone."""
+    hidden, shared = handout.get("hidden", True), handout.get("sharedWith")
+    name, tokens = handout["name"], ("handouts", action.id)
+    mentions = (("handouts", action.id),)
+    if action.kind == "hide":
+        if action.player_ids is not None:
+            raise Invalid("playerIds is only for revealing a handout")
+        if hidden:
+            raise Invalid(f"{name} is already hidden")
+        ops = [op("replace", *tokens, "hidden", value=True)]
+        if shared is not None:
+            ops.append(op("replace", *tokens, "sharedWith", value=None))
+        return Compiled(ops, f"GM hid {name}", mentions=mentions)
+    everyone_sees = not hidden and shared is None
+    if action.player_ids is None:
+        if everyone_sees:
+            raise Invalid(f"{name} is already shown to everyone")
+        ops = [op("replace", *tokens, "sharedWith", value=None)] if shared is not None else []
+        ops.append(op("replace", *tokens, "hidden", value=False))
+        return Compiled(ops, f"GM revealed {name}", mentions=mentions)
+    for player_id in action.player_ids:
+        if player_id not in state["players"]:
+            raise NotFound(f"there is no player {player_id!r}")
+    if everyone_sees:
+        raise Invalid(f"{name} is already shown to everyone")
+    already = [] if hidden else list(shared or [])
+    added = [p for p in dict.fromkeys(action.player_ids) if p not in already]
+    if not added:
+        raise Invalid(f"{name} is already shown to them")
+    ops = [set_field(tokens, handout, "sharedWith", [*already, *added])]
+    if hidden:
+        ops.append(op("replace", *tokens, "hidden", value=False))
+    names = ", ".join(display_name(state, player_id) for player_id in added)
+    # Who else may read a handout is the GM's to know: this text stays theirs.
+    return Compiled(ops, f"GM showed {name} to {names}", mentions=None)
 
 
 def set_current_map(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vtt_host.actions._common import op
+from vtt_host.actions._common import op, set_field
 from vtt_host.actions.context import Caller, Compiled, Context, EntityRef
 from vtt_host.actions.models import APPROVABLE_KINDS, Patch, UpdateSettings
 from vtt_host.errors import Invalid
@@ -51,6 +51,10 @@ def update_settings(
                 value=sorted(set(action.require_approval)),
             )
         )
+    if action.npc_hit_points is not None:
+        settings = state["currentSession"]["gmSettings"]
+        tokens = ("currentSession", "gmSettings")
+        ops.append(set_field(tokens, settings, "npcHitPoints", action.npc_hit_points))
     if action.notes is not None:
         ops.append(op("replace", "currentSession", "gmSettings", "notes", value=action.notes))
     if not ops:

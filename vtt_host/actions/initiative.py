@@ -2,6 +2,14 @@
 
 The active encounter's order lives in ``currentSession.initiative`` (with ``round`` and
 ``turn``), so a client draws the turn order from the session alone.
+
+Every combatant present for a whole round gets exactly one turn in it. The order says
+who has acted this round: those before ``turn`` have, those after it have not. So a
+roll during a round sorts each side on its own and the turn stays with the combatant
+acting (a roll before anyone ended a turn, at a round's first turn, sorts the whole
+order and gives the turn to the top of it); each new round follows the initiative
+values. Adding a combatant puts them in their place by initiative: before the turn
+they wait for the next round.
 """
 
 from __future__ import annotations
@@ -9,8 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from vtt_host import dice
-from vtt_host.actions._common import find_entity, initiative_removal_ops, op
-from vtt_host.actions.context import Caller, Compiled, Context
+from vtt_host.actions._common import (
+    find_entity,
+    in_initiative_order,
+    initiative_key,
+    initiative_removal_ops,
+    new_round_ops,
+    op,
+)
+from vtt_host.actions.context import SYSTEM_CALLER, Caller, Compiled, Context
 from vtt_host.actions.models import (
     AddCombatant,
     EndEncounter,
@@ -20,8 +35,10 @@ from vtt_host.actions.models import (
     RollInitiative,
     StartEncounter,
 )
+from vtt_host.actions.table import chat_message_ops
 from vtt_host.errors import Forbidden, Invalid, NotFound
 from vtt_host.references import visible
+from vtt_host.views import GM_ID
 
 
 def _active_encounter(state: dict[str, Any]) -> dict[str, Any]:
@@ -38,11 +55,6 @@ def _target_encounter(
     if encounter_id is None:
         return _active_encounter(state)
     return find_entity(state, "encounters", encounter_id, caller)
-
-
-def _sort_key(entry: dict[str, Any]) -> tuple[bool, int]:
-    value = entry.get("value")
-    return (value is None, -(value or 0))
 
 
 def start_encounter(
@@ -99,7 +111,7 @@ def add_combatant(
         entry = {"actorId": action.actor_id, "value": action.initiative}
         order = session["initiative"]
         index = next(
-            (i for i, other in enumerate(order) if _sort_key(entry) < _sort_key(other)),
+            (i for i, other in enumerate(order) if initiative_key(entry) < initiative_key(other)),
             len(order),
         )
         ops.append(op("add", "currentSession", "initiative", str(index), value=entry))
@@ -142,11 +154,17 @@ def roll_initiative(
             rolled.append({"actorId": entry["actorId"], "value": total})
         else:
             rolled.append(entry)
-    new_order = sorted(rolled, key=_sort_key)
-    current = order[session["turn"]]["actorId"] if order else None
-    new_turn = next((i for i, entry in enumerate(new_order) if entry["actorId"] == current), 0)
-    ops = [op("replace", "currentSession", "initiative", value=new_order)]
-    if new_turn != session["turn"]:
+    turn = session["turn"]
+    if turn == 0:  # nobody has ended a turn this round: the top of the order begins
+        new_order, new_turn = in_initiative_order(rolled), 0
+    else:
+        acted, waiting = rolled[:turn], rolled[turn + 1 :]
+        new_order = [*in_initiative_order(acted), rolled[turn], *in_initiative_order(waiting)]
+        new_turn = turn
+    ops = []
+    if new_order != order:
+        ops.append(op("replace", "currentSession", "initiative", value=new_order))
+    if new_turn != turn:
         ops.append(op("replace", "currentSession", "turn", value=new_turn))
     return Compiled(ops, "GM rolled initiative", mentions=())
 
@@ -159,14 +177,52 @@ def next_turn(state: dict[str, Any], action: NextTurn, caller: Caller, ctx: Cont
         _check_players_turn(state, caller)
     elif not order:
         raise Invalid("the initiative order is empty")
-    turn, round_ = session["turn"] + 1, session["round"]
+    ops = _turn_end_ops(state, order[session["turn"]]["actorId"], ctx)
+    turn = session["turn"] + 1
     if turn == len(order):
-        turn, round_ = 0, round_ + 1
-    ops = [op("replace", "currentSession", "turn", value=turn)]
-    if round_ != session["round"]:
-        ops.append(op("replace", "currentSession", "round", value=round_))
+        ops.extend(new_round_ops(session, order))
+    else:
+        ops.append(op("replace", "currentSession", "turn", value=turn))
     who = "ended their turn" if not caller.is_gm else "advanced the turn"
     return Compiled(ops, f"{caller.name} {who}", mentions=())
+
+
+def _turn_end_ops(state: dict[str, Any], actor_id: str, ctx: Context) -> list[dict[str, Any]]:
+    """The combatant's turn ends: their conditions' ``rounds`` count down by one, and
+    those reaching 0 end, told in chat by the host (to the GM alone while the actor is
+    hidden, so players learn nothing of it)."""
+    actor = state["actors"][actor_id]
+    kept, ended = [], []
+    for condition in actor.get("conditions", []):
+        rounds = condition.get("rounds")
+        if rounds is None:
+            kept.append(condition)
+        elif rounds <= 1:
+            ended.append(condition["name"])
+        else:
+            kept.append({**condition, "rounds": rounds - 1})
+    if kept == actor.get("conditions", []):
+        return []
+    ops = [op("replace", "actors", actor_id, "conditions", value=kept)]
+    if ended:
+        message = {
+            "id": ctx.make_id("m"),
+            "from": SYSTEM_CALLER.player_id,
+            "fromName": SYSTEM_CALLER.name,
+            "text": f"{actor['name']} is no longer {_listed(ended)}.",
+            "to": None if visible(state, "actors", actor_id) else GM_ID,
+            "at": ctx.now_ms,
+            "roll": None,
+        }
+        ops.extend(chat_message_ops(state, message))
+    return ops
+
+
+def _listed(names: list[str]) -> str:
+    """ "Poisoned", "Poisoned or Prone", "Blinded, Poisoned or Prone"."""
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _check_players_turn(state: dict[str, Any], caller: Caller) -> None:

@@ -22,7 +22,7 @@ class Model(StateModel):
     model_config = ConfigDict(validate_by_name=False, strict=True)
 
 
-Collection = Literal["actors", "items", "maps", "encounters"]
+Collection = Literal["actors", "items", "maps", "encounters", "handouts"]
 ChatText = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 Summary = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]
 Coordinate = Annotated[int, Field(ge=-10_000, le=10_000)]
@@ -75,18 +75,18 @@ class PrevTurn(Model):
 
 
 class CreateEntity(Model):
-    kind: Literal["create_actor", "create_item", "create_map", "create_encounter"]
+    kind: Literal["create_actor", "create_item", "create_map", "create_encounter", "create_handout"]
     data: dict[str, Any]
 
 
 class UpdateEntity(Model):
-    kind: Literal["update_actor", "update_item", "update_map", "update_encounter"]
+    kind: Literal["update_actor", "update_item", "update_map", "update_encounter", "update_handout"]
     id: Id
     set: dict[str, Any] = Field(min_length=1)
 
 
 class DeleteEntity(Model):
-    kind: Literal["delete_actor", "delete_item", "delete_map", "delete_encounter"]
+    kind: Literal["delete_actor", "delete_item", "delete_map", "delete_encounter", "delete_handout"]
     id: Id
 
 
@@ -94,6 +94,9 @@ class SetVisibility(Model):
     kind: Literal["reveal", "hide"]
     collection: Collection
     id: Id
+    player_ids: Annotated[list[Id], Field(min_length=1, max_length=64)] | None = None
+    """Only for revealing a handout: to these players (others keep theirs); without
+    it, to everyone."""
 
 
 class SetCurrentMap(Model):
@@ -138,6 +141,7 @@ class EndEncounter(Model):
 class UpdateSettings(Model):
     kind: Literal["update_settings"]
     require_approval: list[Annotated[str, StringConstraints(max_length=40)]] | None = None
+    npc_hit_points: Literal["exact", "bloodied", "none"] | None = None
     notes: Annotated[str, StringConstraints(max_length=20_000)] | None = None
 
 
@@ -200,8 +204,11 @@ ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
 PLAYER_KINDS = frozenset({"move_token", "chat", "roll", "propose", "next_turn"})
 """Kinds a player may send; every other client-sent kind is the GM's."""
 INTERNAL_KINDS = frozenset({"join", "leave", "forget_players"})
-APPROVABLE_KINDS = frozenset({"move_token", "chat", "roll", "next_turn"})
-"""Player kinds the GM may route through the approval queue (gmSettings.requireApproval)."""
+SHEET_EDIT = "sheet_edit"
+APPROVABLE_KINDS = frozenset({"move_token", "chat", "roll", "next_turn", SHEET_EDIT})
+"""What the GM may route through the approval queue (gmSettings.requireApproval): player
+kinds, and ``sheet_edit``, a proposal that only edits the proposer's own sheets
+(proposals.py); every other proposal always waits."""
 
 
 def parse_action(data: object) -> Action:

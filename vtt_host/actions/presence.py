@@ -57,7 +57,7 @@ def forget_players(
     gone = [player_id for player_id in action.player_ids if player_id in state["players"]]
     if not gone:
         raise Invalid("none of these players is registered")
-    ops = [op("remove", "players", player_id) for player_id in gone]
+    ops = [*_unshare_ops(state, gone), *(op("remove", "players", pid) for pid in gone)]
     count = len(gone)
     return Compiled(
         ops, f"{count} player{'s' if count != 1 else ''} who never came back forgotten", mentions=()
@@ -83,5 +83,19 @@ def remove_player(
     for index in reversed(range(len(pending))):
         if pending[index].get("playerId") == action.player_id:
             ops.append(op("remove", "currentSession", "pendingActions", str(index)))
+    ops.extend(_unshare_ops(state, [action.player_id]))
     ops.append(op("remove", "players", action.player_id))
     return Compiled(ops, f"GM removed {player['name']}", mentions=())
+
+
+def _unshare_ops(state: dict[str, Any], player_ids: list[str]) -> list[Op]:
+    """Take the players off every handout's ``sharedWith`` (a handout shown only to
+    them stays revealed, to nobody)."""
+    gone = set(player_ids)
+    ops = []
+    for handout in state["handouts"].values():
+        shared = handout.get("sharedWith")
+        if shared and gone & set(shared):
+            kept = [pid for pid in shared if pid not in gone]
+            ops.append(op("replace", "handouts", handout["id"], "sharedWith", value=kept))
+    return ops

@@ -44,9 +44,9 @@ HANDLERS: dict[str, Handler] = {
     "leave": presence.leave,
     "forget_players": presence.forget_players,
     "remove_player": presence.remove_player,
-    **{f"create_{name}": entities.create_entity for name in ("actor", "item", "map", "encounter")},
-    **{f"update_{name}": entities.update_entity for name in ("actor", "item", "map", "encounter")},
-    **{f"delete_{name}": entities.delete_entity for name in ("actor", "item", "map", "encounter")},
+    **{f"create_{name}": entities.create_entity for name in entities.ENTITY_KINDS},
+    **{f"update_{name}": entities.update_entity for name in entities.ENTITY_KINDS},
+    **{f"delete_{name}": entities.delete_entity for name in entities.ENTITY_KINDS},
 }
 """Every kind but ``undo``, which needs the change history and lives in the manager."""
 

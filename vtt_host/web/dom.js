@@ -66,3 +66,9 @@ export function timeOf(ms) {
   const date = new Date(ms);
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
+
+// A grid cell as the campaign stores it, (x, y) from (0, 0) at the top left: the GM's
+// app and the change log name cells the same way.
+export function cellText(x, y) {
+  return `(${x}, ${y})`;
+}

@@ -1,7 +1,7 @@
 // The map: grid, optional image, tokens; drag (mouse, pen, touch), tap-to-move and
 // arrow keys move your own tokens.
 
-import { h, hueFor, initials } from "./dom.js";
+import { cellText, h, hueFor, initials } from "./dom.js";
 
 const MIN_CELL = 14;
 const MAX_CELL = 120;
@@ -206,7 +206,7 @@ export class MapView {
     el.classList.toggle("down", Boolean(down));
     const owner = mine ? "yours" : actor.owner ? `${this.playerName(actor.owner)}'s` : actor.type;
     const hint = mine ? ". Drag, or use the arrow keys, to move" : "";
-    el.setAttribute("aria-label", `${actor.name} (${owner}), column ${x + 1}, row ${y + 1}${hint}`);
+    el.setAttribute("aria-label", `${actor.name} (${owner}) at ${cellText(x, y)}${hint}`);
     el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}`;
     if (mine) el.setAttribute("aria-pressed", String(this.selected === actor.id));
     else el.removeAttribute("aria-pressed");

@@ -1,6 +1,6 @@
 // Your character sheet(s), the initiative order and who is at the table.
 
-import { h, hueFor, initials, replaceChildren } from "./dom.js";
+import { cellText, h, hueFor, initials, replaceChildren } from "./dom.js";
 
 export function ownedActors(view, me) {
   return Object.values(view.actors || {})
@@ -65,7 +65,7 @@ function sheetCard(actor, view, me) {
       "header.sheet-head",
       null,
       h("span.avatar", { style: { "--hue": hueFor(me) }, "aria-hidden": "true" }, initials(actor.name)),
-      h("div", null, h("h3", null, actor.name), h("p.muted", null, `${actor.type}${actor.initiativeBonus ? ` · initiative ${signed(actor.initiativeBonus)}` : ""}${position ? ` · at ${position.x + 1}, ${position.y + 1}` : " · not on the map"}`)),
+      h("div", null, h("h3", null, actor.name), h("p.muted", null, `${actor.type}${actor.initiativeBonus ? ` · initiative ${signed(actor.initiativeBonus)}` : ""}${position ? ` · at ${cellText(position.x, position.y)}` : " · not on the map"}`)),
     ),
     hpBlock,
     h("h4", null, "Conditions"),

@@ -156,3 +156,45 @@ async def test_identical_patches_are_encoded_once_for_all_players(
     # One encoding for the GM (who also gets the change-log op), one shared by the
     # four players, their four mailboxes and the GM's mailbox reuse them.
     assert hub.cache.encoded - before == 2
+
+
+async def test_a_hidden_npcs_condition_ending_never_reaches_a_players_connection(
+    host: Host, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    gm = await gm_client(host, clients)
+    alice = await player_client(host, clients, "Alice")
+    texts = record(alice)
+    boss = actor_named(gm.view, "Goblin Boss")
+    encounter = next(iter(gm.view["encounters"]))
+    enraged = [{"name": "Enraged", "rounds": 1, "note": ""}]
+    for action in (
+        {"kind": "update_actor", "id": boss, "set": {"conditions": enraged}},
+        {"kind": "add_combatant", "actorId": boss, "encounterId": encounter},
+        {"kind": "start_encounter", "encounterId": encounter},
+    ):
+        assert (await gm.act(action))["status"] == "applied"
+    for _ in range(len(gm.view["currentSession"]["initiative"]) - 1):
+        assert (await gm.act({"kind": "next_turn"}))["status"] == "applied"
+    sent_before = len(texts)
+
+    ended = await gm.act({"kind": "next_turn"})  # the boss's turn ends
+
+    await alice.wait_for_version(ended["version"])
+    await gm.wait_for_version(ended["version"])
+    told = gm.view["currentSession"]["chatMessages"][-1]
+    assert (told["text"], told["to"], told["from"]) == (
+        "Goblin Boss is no longer Enraged.",
+        "gm",
+        "system",
+    )
+    (frame,) = [
+        frame
+        for frame in map(json.loads, texts[sent_before:])
+        if frame.get("version") == ended["version"]
+    ]
+    assert frame["type"] == "patch"
+    assert frame["ops"] == [{"op": "replace", "path": "/currentSession/round", "value": 2}]
+    assert "description" not in frame
+    for secret in ("Enraged", "Goblin Boss", boss):
+        assert secret not in "\n".join(texts)
+    assert comparable(alice.view) == expected_view(campaign, alice)
