@@ -13,6 +13,10 @@ Positions are the one thing a view cannot answer for: lists a player sees in par
 indices in the campaign. Whatever they hold, a proposal may only append to them
 (``add`` at ``-``); the proposals queue is the host's, and the turn moves with
 ``next_turn``.
+
+A proposal that only edits the proposer's own sheets (``own_sheets_edited``) applies at
+once, as their change, while the table does not list ``sheet_edit`` in
+``gmSettings.requireApproval``; it is tried on their view first all the same.
 """
 
 from __future__ import annotations

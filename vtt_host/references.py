@@ -21,7 +21,10 @@ name, its id as the player's ``activeEncounterId``), not the turns of the visibl
 actors fighting in it.
 
 Visibility is the same for every player, so everything here depends on the state
-alone. Values that are not what the schema says (a patch halfway through) count as
+alone. The one exception, handouts (shown to some players only), is referred to by
+nothing, so it stays in handouts.py and never reaches this table.
+
+Values that are not what the schema says (a patch halfway through) count as
 naming nothing visible; validation refuses such a change once it is applied.
 """
 

@@ -23,7 +23,7 @@ from vtt_host.handouts import HANDOUTS, handout_view, visible_to
 from vtt_host.patching import Op, parse_path
 from vtt_host.references import collection_referrers, referrers
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
-from vtt_host.views import GM_SETTINGS, Audience, entity_view, hp_masked, view
+from vtt_host.views import GM_SETTINGS, NPC_HIT_POINTS, Audience, entity_view, hp_masked, view
 
 ENTITY_COLLECTIONS = ("players", *HIDEABLE)
 SLICE_BUDGET_S = 0.001
@@ -55,8 +55,11 @@ class SnapshotEncoder:
                 if path is None:
                     continue
                 tokens = parse_path(path)
-                if tokens[:2] == ("currentSession", GM_SETTINGS):
-                    self._mark_every("actors")  # npcHitPoints: every NPC's hit points
+                if tokens[:2] == ("currentSession", GM_SETTINGS) and tokens[2:3] in (
+                    (),
+                    (NPC_HIT_POINTS,),
+                ):
+                    self._mark_every("actors")  # what players read of every NPC's hp
                     continue
                 if tokens[0] not in ENTITY_COLLECTIONS:
                     continue

@@ -46,8 +46,11 @@ def _vtt_host_command() -> list[str]:
 class Server:
     """One host process and what its ready line said."""
 
-    def __init__(self, process: subprocess.Popen[str], ready: dict[str, Any]) -> None:
+    def __init__(
+        self, process: subprocess.Popen[str], ready: dict[str, Any], data_dir: Path
+    ) -> None:
         self.process = process
+        self.data_dir = data_dir
         self.ready = ready
         self.http: str = ready["http"]
         self.url: str = ready["url"]
@@ -103,7 +106,7 @@ def start_server(data_dir: Path, *extra: str, port: int = 0) -> Server:
         process.kill()
         _, err = process.communicate()
         raise RuntimeError(f"{' '.join(argv)} did not get ready: {err.strip()[-2000:]}")
-    server = Server(process, ready)
+    server = Server(process, ready, data_dir)
     _drain(process, server.stderr_lines)
     return server
 
@@ -133,6 +136,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Ite
     host = start_server(tmp_path_factory.mktemp("vtt-data"), "--demo")
     yield host
     host.stop()
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[Server]:
+    """A demo campaign of the module's own, for tests that change what the demo shows."""
+    host = start_server(tmp_path_factory.mktemp("vtt-table"), "--demo")
+    yield host
+    host.stop()
+
+
+@pytest.fixture
+async def gm(table: Server) -> AsyncIterator[Any]:
+    """The GM of ``table`` on the Python client."""
+    from vtt_host.client import Client
+
+    async with Client.connect(table.url, gm_token=table.gm_token) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

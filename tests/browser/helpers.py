@@ -125,3 +125,19 @@ async def drag_token(page: Any, actor_id: str, x: int, y: int) -> None:
 
 def actor_named(state: dict[str, Any], name: str) -> str:
     return next(a["id"] for a in state["actors"].values() if a["name"] == name)
+
+
+async def applied(gm: Any, action: dict[str, Any]) -> dict[str, Any]:
+    """Send a GM action and insist that it applied; its ack."""
+    ack: dict[str, Any] = await gm.act(action)
+    assert ack["status"] == "applied", ack
+    return ack
+
+
+async def give(gm: Any, player: Player, actor_name: str) -> str:
+    """The GM gives the player the actor of that name; returns once the page shows it."""
+    actor = actor_named(gm.view, actor_name)
+    player_id = await player.player_id()
+    await applied(gm, {"kind": "assign_actor", "actorId": actor, "playerId": player_id})
+    await player.page.wait_for_selector(f'.token.mine[data-actor-id="{actor}"]')
+    return actor

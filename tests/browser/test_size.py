@@ -30,3 +30,16 @@ def test_nothing_is_fetched_from_another_origin() -> None:
         assert not remote.search(text), f"{path.name} refers to another origin"
         assert "@import" not in text, path.name
         assert "@font-face" not in text, path.name
+
+
+def test_no_text_of_the_campaign_becomes_markup() -> None:
+    """Names, notes, handouts and chat reach the page as text (dom.js ``h`` sets
+    ``textContent``): no API that parses HTML from a string is used anywhere."""
+    parsers = re.compile(
+        r"\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|DOMParser"
+        r"|createContextualFragment|srcdoc"
+    )
+    for path in web_files():
+        if path.suffix in {".js", ".html"}:
+            found = parsers.search(path.read_text(encoding="utf-8"))
+            assert found is None, f"{path.name} uses {found.group(0) if found else ''}"

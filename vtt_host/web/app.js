@@ -3,6 +3,7 @@
 import { ChatView } from "./chat.js";
 import { Link } from "./connection.js";
 import { $, $$, h } from "./dom.js";
+import { HandoutsView } from "./handouts.js";
 import { MapView } from "./map.js";
 import { ProposeView } from "./propose.js";
 import { currentTurn, renderSheet, renderTurns } from "./sheet.js";
@@ -13,7 +14,7 @@ const hashParams = new URLSearchParams(location.hash.replace(/^#/, ""));
 const urlCode = params.get("code") || hashParams.get("code") || "";
 const urlCampaign = params.get("campaign") || hashParams.get("campaign") || null;
 
-const ALL = ["header", "map", "chat", "players", "sheet", "turns", "propose"];
+const ALL = ["header", "map", "chat", "players", "sheet", "turns", "propose", "handouts"];
 
 const app = {
   link: null,
@@ -27,9 +28,13 @@ const app = {
 
 // -- notifications ------------------------------------------------------------------
 
-function toast(text, kind = "info", quiet = false) {
+// `action` ({label, run}) adds a button, for a notice the player may follow up on.
+function toast(text, kind = "info", quiet = false, action = null, topic = null) {
   const box = $("#toasts");
-  const el = h(`div.toast.${kind}`, null, h("span", null, text), h("button.ghost.small", { type: "button", "aria-label": "Dismiss", onclick: () => el.remove() }, "×"));
+  const button = action
+    ? h("button.small", { type: "button", onclick: () => { el.remove(); action.run(); } }, action.label)
+    : null;
+  const el = h(`div.toast.${kind}`, { dataset: topic ? { topic } : null }, h("span", null, text), button, h("button.ghost.small", { type: "button", "aria-label": "Dismiss", onclick: () => el.remove() }, "×"));
   box.append(el);
   while (box.children.length > 3) box.firstChild.remove();
   if (kind === "error" && !quiet) $("#alerts").textContent = text;
@@ -237,6 +242,8 @@ function areasOf(path) {
       return ["turns"];
     case "campaign":
       return ["header"];
+    case "handouts":
+      return ["handouts"];
     case "currentSession":
       switch (second) {
         case "chatMessages":
@@ -246,6 +253,7 @@ function areasOf(path) {
         case "currentMapId":
           return ["map"];
         case "initiative":
+          return ["turns", "map", "sheet"];
         case "turn":
         case "round":
         case "activeEncounterId":
@@ -297,6 +305,10 @@ function renderNow() {
     app.freshChat = false;
   }
   if (dirty.has("sheet")) renderSheet($("#sheet"), view, app.me);
+  if (dirty.has("handouts")) {
+    handoutsFor(app.link.campaign, app.me);
+    views.handouts.render(view);
+  }
   if (dirty.has("turns") || dirty.has("players")) {
     renderTurns($("#turns"), view, app.me, endTurn);
     renderTurnBar(view);
@@ -328,6 +340,33 @@ function renderTurnBar(view) {
   const key = `${round}:${view.currentSession.turn}`;
   if (mine && app.lastTurnKey !== null && app.lastTurnKey !== key) toast(`It's your turn: ${turn.actor.name}.`, "success");
   app.lastTurnKey = key;
+}
+
+// -- handouts ------------------------------------------------------------------------------
+
+// The handouts view follows one player of one campaign, with what they read here before.
+function handoutsFor(campaign, playerId) {
+  const owner = `${campaign} ${playerId}`;
+  if (app.handoutsOwner === owner) return;
+  app.handoutsOwner = owner;
+  views.handouts.reset(store.loadSeenHandouts(campaign, playerId));
+}
+
+function handoutsArrived(handouts, { updated, first }) {
+  const name = (handout) => `“${handout.name || "Handout"}”`;
+  let text;
+  if (updated) text = handouts.length === 1 ? `The GM changed the handout ${name(handouts[0])}.` : `The GM changed ${handouts.length} handouts.`;
+  else if (first) text = handouts.length === 1 ? `A handout you have not read: ${name(handouts[0])}.` : `${handouts.length} handouts you have not read.`;
+  else text = handouts.length === 1 ? `The GM shared a handout: ${name(handouts[0])}.` : `The GM shared ${handouts.length} handouts.`;
+  const open = views.handouts.open;
+  toast(text, "info", false, open ? null : { label: "Read", run: () => selectTab($("#tab-handouts"), true) }, "handouts");
+}
+
+function handoutsUnseen(count) {
+  const badge = $("#handouts-count");
+  badge.hidden = count === 0;
+  badge.textContent = count ? String(count) : "";
+  $("#tab-handouts").setAttribute("aria-label", count ? `Handouts, ${count} not read` : "Handouts");
 }
 
 // -- actions -----------------------------------------------------------------------------------
@@ -405,6 +444,8 @@ function selectTab(tab, focus = false) {
   }
   if (focus) tab.focus();
   if (tab.id === "tab-chat") views.chat.markRead();
+  views.handouts.setOpen(tab.id === "tab-handouts");
+  if (tab.id === "tab-handouts") $$('#toasts [data-topic="handouts"]').forEach((el) => el.remove());
 }
 
 function setupTabs() {
@@ -459,6 +500,13 @@ function start() {
     if (chatVisible() && count) views.chat.unread = 0;
   };
   views.propose = new ProposeView($("#panel-propose"), { onPropose: propose, onNotice });
+  views.handouts = new HandoutsView($("#panel-handouts"), {
+    onArrived: handoutsArrived,
+    onUnseen: handoutsUnseen,
+    onSeen: (entries) => {
+      if (app.link.campaign && app.me) store.saveSeenHandouts(app.link.campaign, app.me, entries);
+    },
+  });
   setupTabs();
   $("#join-form").addEventListener("submit", join);
   $("#claim-cancel").addEventListener("click", cancelClaim);

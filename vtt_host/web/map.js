@@ -2,6 +2,7 @@
 // arrow keys move your own tokens.
 
 import { cellText, h, hueFor, initials } from "./dom.js";
+import { health, healthText } from "./health.js";
 
 const MIN_CELL = 14;
 const MAX_CELL = 120;
@@ -14,6 +15,7 @@ export class MapView {
     this.onNotice = onNotice;
     this.viewport = root.querySelector(".map-viewport");
     this.board = root.querySelector(".map-board");
+    this.art = root.querySelector(".map-art");
     this.image = root.querySelector(".map-image");
     this.hint = root.querySelector(".drop-hint");
     this.title = root.querySelector(".map-title");
@@ -33,6 +35,8 @@ export class MapView {
     root.querySelector("[data-zoom=out]").addEventListener("click", () => this.zoomBy(0.8));
     root.querySelector("[data-zoom=fit]").addEventListener("click", () => this.setZoom("fit"));
     root.querySelector("[data-zoom=mine]").addEventListener("click", () => this.focusMine());
+    this.image.addEventListener("load", () => this.imageLoaded());
+    this.image.addEventListener("error", () => this.imageFailed());
     this.board.addEventListener("pointerdown", (e) => this.pointerDown(e));
     this.board.addEventListener("pointermove", (e) => this.pointerMove(e));
     this.board.addEventListener("pointerup", (e) => this.pointerUp(e));
@@ -64,26 +68,74 @@ export class MapView {
     this.empty.hidden = true;
     this.board.hidden = false;
     this.title.textContent = map.name;
-    const grid = map.grid || { width: 30, height: 20, cellSize: 50 };
-    const gridChanged =
-      !this.grid || this.grid.width !== grid.width || this.grid.height !== grid.height || this.grid.cellSize !== grid.cellSize || this.mapId !== map.id;
-    this.grid = { width: grid.width, height: grid.height, cellSize: grid.cellSize || 50 };
+    const grid = map.grid || {};
+    const next = {
+      width: grid.width || 30,
+      height: grid.height || 20,
+      cellSize: grid.cellSize || 50,
+      offsetX: grid.offsetX || 0,
+      offsetY: grid.offsetY || 0,
+    };
+    const gridChanged = !this.grid || this.mapId !== map.id || ["width", "height", "cellSize"].some((k) => this.grid[k] !== next[k]);
+    this.grid = next;
     this.mapId = map.id;
-    const src = map.imageAsset ? `/assets/${map.imageAsset}` : "";
-    if (this.image.dataset.src !== src) {
-      this.image.dataset.src = src;
-      if (src) this.image.src = src;
-      else this.image.removeAttribute("src");
-      this.image.hidden = !src;
-      this.board.classList.toggle("has-image", Boolean(src));
-    }
-    this.board.setAttribute("aria-label", `${map.name}: ${grid.width} by ${grid.height} squares`);
+    this.showImage(map);
+    this.board.setAttribute("aria-label", `${map.name}: ${next.width} by ${next.height} squares`);
     if (gridChanged) {
       this.layout();
       this.centered = false;
+    } else {
+      this.placeImage();
     }
     this.renderTokens();
     if (!this.centered) this.centerOnMine();
+  }
+
+  // The map's picture, if it has one that loads; without one the plain grid stays.
+  showImage(map) {
+    const sha = typeof map.imageAsset === "string" && /^[0-9a-f]{64}$/.test(map.imageAsset) ? map.imageAsset : "";
+    const src = sha ? `/assets/${sha}` : "";
+    const size = map.imageSize;
+    this.imageSize = size && size.width > 0 && size.height > 0 ? { width: size.width, height: size.height } : null;
+    if (this.image.dataset.src !== src) {
+      this.image.dataset.src = src;
+      this.image.dataset.loaded = "";
+      this.art.hidden = true;
+      this.board.classList.remove("has-image");
+      if (src) this.image.src = src;
+      else this.image.removeAttribute("src");
+    }
+  }
+
+  imageLoaded() {
+    if (!this.image.dataset.src) return;
+    this.image.dataset.loaded = "yes";
+    this.art.hidden = false;
+    this.board.classList.add("has-image");
+    this.placeImage();
+  }
+
+  imageFailed() {
+    if (!this.image.dataset.src) return;
+    this.image.dataset.loaded = "";
+    this.art.hidden = true;
+    this.board.classList.remove("has-image");
+    this.onNotice("The map's picture could not be loaded; the grid is shown without it.", "error", true);
+  }
+
+  // The image is drawn at the map's scale: `cellSize` image pixels make one cell, and
+  // the first cell starts at (offsetX, offsetY) on the image. So at `this.cell` page
+  // pixels a cell, one image pixel is cell / cellSize page pixels, and a grid painted
+  // into the picture falls on the page's grid at every zoom.
+  placeImage() {
+    if (!this.grid || !this.image.dataset.loaded) return;
+    const scale = this.cell / this.grid.cellSize;
+    const width = this.imageSize?.width || this.image.naturalWidth;
+    const height = this.imageSize?.height || this.image.naturalHeight;
+    this.image.style.width = `${width * scale}px`;
+    this.image.style.height = `${height * scale}px`;
+    this.image.style.left = `${-this.grid.offsetX * scale}px`;
+    this.image.style.top = `${-this.grid.offsetY * scale}px`;
   }
 
   layout() {
@@ -106,6 +158,7 @@ export class MapView {
     this.board.style.height = `${cell * this.grid.height}px`;
     this.board.classList.toggle("show-names", cell >= 30);
     this.board.classList.toggle("tiny", cell < 22);
+    this.placeImage();
   }
 
   zoomBy(factor) {
@@ -201,13 +254,16 @@ export class MapView {
     el.classList.toggle("mine", mine);
     el.classList.toggle("current", actor.id === this.currentActor);
     el.classList.toggle("pending", this.overrides.has(actor.id));
-    const hp = actor.hp;
-    const down = hp && hp.current <= 0;
-    el.classList.toggle("down", Boolean(down));
+    const info = health(actor.hp);
+    const hpText = healthText(info);
+    el.classList.toggle("down", info?.level === "down");
+    if (info && info.level !== "unknown") el.dataset.health = info.level;
+    else delete el.dataset.health;
     const owner = mine ? "yours" : actor.owner ? `${this.playerName(actor.owner)}'s` : actor.type;
     const hint = mine ? ". Drag, or use the arrow keys, to move" : "";
-    el.setAttribute("aria-label", `${actor.name} (${owner}) at ${cellText(x, y)}${hint}`);
-    el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}`;
+    const spokenHp = hpText ? `, ${info.kind === "status" ? `hit points: ${hpText}` : hpText}` : "";
+    el.setAttribute("aria-label", `${actor.name} (${owner})${spokenHp} at ${cellText(x, y)}${hint}`);
+    el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}${hpText ? ` · ${hpText}` : ""}`;
     if (mine) el.setAttribute("aria-pressed", String(this.selected === actor.id));
     else el.removeAttribute("aria-pressed");
   }

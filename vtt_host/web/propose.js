@@ -54,7 +54,7 @@ export class ProposeView {
     const label = this.form.querySelector("label[for=propose-number]");
     label.textContent = kind === "temp" ? "Temporary HP" : kind === "max" ? "Maximum HP" : "Current HP";
     if (actor && document.activeElement !== this.number && ["hp", "temp", "max"].includes(kind)) {
-      const hp = actor.hp || { current: 0, max: 0, temp: 0 };
+      const hp = Number.isFinite(actor.hp?.current) ? actor.hp : { current: 0, max: 0, temp: 0 };
       if (this.lastPrefill !== `${actor.id}:${kind}`) {
         this.number.value = kind === "temp" ? hp.temp : kind === "max" ? hp.max : hp.current;
         this.lastPrefill = `${actor.id}:${kind}`;

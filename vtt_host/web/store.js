@@ -66,3 +66,13 @@ export function saveView(campaign, session, view, extra = {}) {
     write(sessionStorage, `${KEY}:view:${campaign}`, null);
   }
 }
+
+// The handouts this player has read on this device ("id fingerprint" strings).
+export function loadSeenHandouts(campaign, playerId) {
+  const seen = read(localStorage, `${KEY}:handouts:${campaign}:${playerId}`);
+  return Array.isArray(seen) ? seen.filter((entry) => typeof entry === "string") : [];
+}
+
+export function saveSeenHandouts(campaign, playerId, entries) {
+  write(localStorage, `${KEY}:handouts:${campaign}:${playerId}`, entries.length ? entries : null);
+}
