@@ -350,25 +350,37 @@ class LibraryActions(Screen[None]):
             elif how == "hide":
                 self._act({"kind": "hide", **base}, f"{row.name} is hidden")
             elif how == "players":
-                self._pick_readers(row, handout.get("sharedWith") or ())
+                self._pick_readers(row, handout)
 
         now = catalogue.sharing_text(self._doc, handout)
         self.app.push_screen(PickScreen(f"{row.name} ({now}): share how?", choices), chosen)
 
-    def _pick_readers(self, row: LibraryRow, shared: Any) -> None:
+    def _pick_readers(self, row: LibraryRow, handout: Mapping[str, Any]) -> None:
+        """Reveal to the players ticked. A reveal only adds readers, so taking some
+        away (or narrowing "everyone") sets ``sharedWith`` with update_handout."""
+        hidden = handout.get("hidden", True)
+        current: list[str] | None = handout.get("sharedWith")
+
         def chosen(player_ids: list[str] | None) -> None:
-            if player_ids:
-                names = ", ".join(player_name(self._doc, p) for p in player_ids)
-                action = {
-                    "kind": "reveal",
-                    "collection": "handouts",
-                    "id": row.entity_id,
-                    "playerIds": player_ids,
-                }
-                self._act(action, f"{row.name} shared with {names}")
+            if not player_ids:
+                return
+            names = ", ".join(player_name(self._doc, p) for p in player_ids)
+            done = f"{row.name} is read by {names}"
+            if hidden or (current is not None and set(current) <= set(player_ids)):
+                known = set(current or ())
+                added = player_ids if hidden else [p for p in player_ids if p not in known]
+                if not added:
+                    self.notify(f"{names} already read {row.name}.")
+                    return
+                base = {"kind": "reveal", "collection": "handouts", "id": row.entity_id}
+                self._act({**base, "playerIds": added}, done)
+            else:
+                changes = {"sharedWith": player_ids}
+                self._act({"kind": "update_handout", "id": row.entity_id, "set": changes}, done)
 
         title = f"Who reads {row.name}?"
-        self.app.push_screen(PickManyScreen(title, self._players(), chosen=shared), chosen)
+        readers = current or ()
+        self.app.push_screen(PickManyScreen(title, self._players(), chosen=readers), chosen)
 
     def action_library_assign(self) -> None:
         row = self._chosen("actors")

@@ -1,7 +1,7 @@
 """The handout sheet on its own: what it hands to the host's create/update_handout.
 
-Runs without the host's handouts (tests/tui/test_handouts.py covers the whole way once
-the host has them): the sheet is pushed in a bare app with a commit that records.
+The sheet is pushed in a bare app with a commit that records (tests/tui/test_handouts.py
+goes the whole way, through the host to the players).
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
-"""Handouts from the library: written hidden, shared with everyone or chosen players.
-
-They need the host's ``handouts`` collection and its create/update/delete_handout
-actions; until the host has them these tests are skipped.
-"""
+"""Handouts from the library: written hidden, shared with everyone or chosen players."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input, TextArea
 
 from tests.tui.conftest import join, until
@@ -18,12 +13,7 @@ from tests.vtt_host.test_images import png
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.handout_sheet import HandoutSheetScreen
 from tui.screens.pick_many import PickManyScreen
-from vtt_host.actions import HANDLERS
 from vtt_host.client import Client
-
-pytestmark = pytest.mark.skipif(
-    "create_handout" not in HANDLERS, reason="the host keeps no handouts yet"
-)
 
 
 async def test_gm_writes_a_handout_that_stays_hidden_until_shared(
@@ -103,3 +93,25 @@ async def test_deleting_a_handout_asks_and_takes_it_from_players(
         await pilot.press("y")
         await alice.wait_for(lambda: scrap not in alice.view["handouts"])
         assert scrap not in doc(app)["handouts"]
+
+
+async def test_unticking_a_reader_takes_the_handout_back_from_them(
+    tmp_path: Path, clients: list[Client]
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        alice = await join(app, clients, "Alice")
+        bob = await join(app, clients, "Bob")
+        await app.session.submit({"kind": "create_handout", "data": {"name": "Rumour"}})
+        rumour = entity_named(app, "handouts", "Rumour")
+        await app.session.submit({"kind": "reveal", "collection": "handouts", "id": rumour})
+        await alice.wait_for(lambda: rumour in alice.view["handouts"])
+        await choose(app, pilot, "handouts", "Rumour")
+
+        await pilot.press("v")
+        await pick(pilot, "Reveal to chosen players")
+        readers = await on_screen(pilot, PickManyScreen, "the players")
+        readers.query_one("#pick-many").select(bob.player_id)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await alice.wait_for(lambda: rumour not in alice.view["handouts"])
+        assert rumour in bob.view["handouts"]
+        assert doc(app)["handouts"][rumour]["sharedWith"] == [bob.player_id]
