@@ -69,6 +69,63 @@ COMMANDS: tuple[Command, ...] = (
     Command("Show players", "Go to players and join details", "show_tab('players')"),
     Command("Show chat and log", "Go to chat and the change log", "show_tab('chat')"),
     Command("Show map", "Go to the map", "show_tab('map')"),
+    # library: preparing the campaign
+    Command("Show library", "Go to the library of actors, items, maps, ...", "show_tab('library')"),
+    Command(
+        "New actor, item, map, encounter or handout",
+        "Create an entry in the library",
+        "library_new",
+    ),
+    Command("Edit library entry", "Open the selected entry's sheet", "library_edit"),
+    Command("Copy library entry", "Duplicate the selected entry", "library_duplicate"),
+    Command(
+        "Delete library entry",
+        "Delete the selected entry, after saying what else it removes",
+        "library_delete",
+    ),
+    Command(
+        "Hide, reveal or share",
+        "Hide the selected entry from players or reveal it (handouts: to chosen players)",
+        "library_visibility",
+    ),
+    Command("Give actor to a player", "Choose who plays the selected actor", "library_assign"),
+    Command("Show map to players", "Make the selected map the one players see", "library_show_map"),
+    Command("Choose the map players see", "Pick the current map from a list", "choose_map"),
+    Command(
+        "Place token on the map",
+        "Put the selected actor's token on the current map",
+        "library_place_token",
+    ),
+    Command(
+        "Place a token (pick the actor)",
+        "Choose an actor and put its token on the current map",
+        "place_token",
+    ),
+    Command(
+        "Take token off the map",
+        "Remove the selected actor's token from the map",
+        "library_remove_token",
+    ),
+    Command(
+        "Take the selected map token off",
+        "Remove the token selected on the map tab",
+        "remove_token",
+    ),
+    Command(
+        "Start selected encounter",
+        "Start the encounter selected in the library",
+        "library_start_encounter",
+    ),
+    Command(
+        "End selected encounter",
+        "End the encounter selected in the library",
+        "library_end_encounter",
+    ),
+    Command(
+        "Open combatant's sheet",
+        "The full sheet of the combatant selected in initiative",
+        "combatant_sheet",
+    ),
     # campaigns
     Command("New campaign", "Create a campaign and open it", "app.new_campaign"),
     Command("Open campaign", "Switch to another campaign", "app.open_campaign"),

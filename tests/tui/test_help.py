@@ -16,12 +16,13 @@ from tui.screens.reject import RejectScreen
 from tui.widgets.approval_queue import ApprovalQueue
 from tui.widgets.chat_panel import ChatPanel
 from tui.widgets.initiative_tracker import InitiativeTracker
+from tui.widgets.library_panel import LibraryPanel
 from tui.widgets.map_view import MapView
 from tui.widgets.player_list import PlayerList
 
 SIZE = (120, 40)
-PANELS = (ApprovalQueue, InitiativeTracker, PlayerList, ChatPanel, MapView)
-TAB_TITLES = ("1 Queue", "2 Initiative", "3 Players", "4 Chat & log", "5 Map")
+PANELS = (ApprovalQueue, InitiativeTracker, PlayerList, ChatPanel, MapView, LibraryPanel)
+TAB_TITLES = ("1 Queue", "2 Initiative", "3 Players", "4 Chat & log", "5 Map", "6 Library")
 
 
 def help_text(app: GmApp) -> str:

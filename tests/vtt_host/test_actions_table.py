@@ -11,8 +11,9 @@ from tests.vtt_host.conftest import actor_named, caller, ids, refused, table_sta
 from vtt_host import dice
 from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import Forbidden, Invalid, NotFound
-from vtt_host.manager import Applied, StateManager
+from vtt_host.manager import Applied, Published, StateManager
 from vtt_host.schema import CHAT_HISTORY_LIMIT
+from vtt_host.views import player
 
 
 def position(manager: StateManager, name: str) -> dict[str, int] | None:
@@ -176,6 +177,62 @@ async def test_unknown_action_kind_is_invalid(manager: StateManager) -> None:
 
 async def test_action_without_a_kind_is_invalid(manager: StateManager) -> None:
     await refused(manager, {"text": "hello"}, caller("p1"), Invalid)
+
+
+# -- remove_token --------------------------------------------------------------------
+
+
+async def test_gm_takes_a_token_off_the_map_and_players_lose_it(manager: StateManager) -> None:
+    thorin = actor_named(manager.state, "Thorin")
+    received: list[Published] = []
+    _, view, _ = await manager.attach(player("p2"), received.append)
+    assert thorin in view["currentSession"]["tokenPositions"]
+
+    await manager.submit({"kind": "remove_token", "tokenId": thorin}, GM_CALLER)
+
+    assert thorin not in manager.state["currentSession"]["tokenPositions"]
+    assert thorin in manager.state["actors"]
+    assert last_log(manager)["description"] == "GM took Thorin's token off the map"
+    (published,) = received
+    assert published.ops == [{"op": "remove", "path": f"/currentSession/tokenPositions/{thorin}"}]
+    assert published.description == "GM took Thorin's token off the map"
+
+
+async def test_removing_a_hidden_token_tells_players_nothing(manager: StateManager) -> None:
+    boss = actor_named(manager.state, "Goblin Boss")
+    received: list[Published] = []
+    await manager.attach(player("p2"), received.append)
+
+    await manager.submit({"kind": "remove_token", "tokenId": boss}, GM_CALLER)
+
+    assert boss not in manager.state["currentSession"]["tokenPositions"]
+    assert all("Goblin Boss" not in str(p.description) for p in received)
+    assert all(not p.ops for p in received)
+
+
+async def test_removing_a_token_that_is_not_on_the_map_is_not_found(
+    manager: StateManager,
+) -> None:
+    thorin = actor_named(manager.state, "Thorin")
+    await manager.submit({"kind": "remove_token", "tokenId": thorin}, GM_CALLER)
+
+    error = await refused(manager, {"kind": "remove_token", "tokenId": thorin}, GM_CALLER, NotFound)
+    assert "Thorin has no token" in error.message
+
+
+async def test_players_cannot_take_tokens_off_the_map(manager: StateManager) -> None:
+    thorin = actor_named(manager.state, "Thorin")
+    await refused(manager, {"kind": "remove_token", "tokenId": thorin}, caller("p1"), Forbidden)
+
+
+async def test_removing_a_token_is_undone_with_its_position(manager: StateManager) -> None:
+    thorin = actor_named(manager.state, "Thorin")
+    before = dict(manager.state["currentSession"]["tokenPositions"][thorin])
+    await manager.submit({"kind": "remove_token", "tokenId": thorin}, GM_CALLER)
+
+    await manager.submit({"kind": "undo"}, GM_CALLER)
+
+    assert manager.state["currentSession"]["tokenPositions"][thorin] == before
 
 
 # -- chat ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ COLLECTIONS = ("actors", "items", "maps", "encounters", "handouts")
 SUBSETS = [["p1"], ["p2"], ["p1", "p3"], ["p1", "p2", "p3"], ["p3", "p2"]]
 KINDS = [
     "move_token",
+    "remove_token",
     "chat",
     "roll",
     "propose",
@@ -161,6 +162,9 @@ class Actions:
                 "x": rng.randint(-1, 25),
                 "y": rng.randint(0, 16),
             }
+        if kind == "remove_token":
+            placed = list(state["currentSession"]["tokenPositions"])
+            return {"kind": kind, "tokenId": pick(rng, [*placed, *actors[:1]])}
         if kind == "chat":
             to = rng.choice([None, None, "gm", *PLAYERS, "ghost"])
             text = f"hello {rng.randint(0, 99)}" if to is None else self.mark("psst")

@@ -1,4 +1,9 @@
-"""Edit a combatant's hit points and conditions."""
+"""Edit a combatant's hit points and conditions, quickly, in the middle of a fight.
+
+The whole sheet (tui/screens/actor_sheet.py) opens with Enter on the combatant; this
+dialog follows the same rules for hit points: empty is "no HP", never 0, and current
+above max needs "allow over max".
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label
 
 from tui.describe import conditions_text, parse_conditions
+from tui.sheet_fields import FieldError, hit_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +36,22 @@ class EditActorScreen(ModalScreen[ActorEdit | None]):
     def __init__(self, actor: Mapping[str, Any]) -> None:
         super().__init__()
         self._name = str(actor.get("name", "?"))
-        self._hp = dict(actor.get("hp") or {"current": 0, "max": 0, "temp": 0})
-        self._had_hp = actor.get("hp") is not None
+        self._hp: dict[str, Any] | None = dict(actor["hp"]) if actor.get("hp") else None
         self._conditions = conditions_text(actor)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"{self._name}: hit points and conditions", classes="dialog-title")
+            hp = self._hp or {}
             with Horizontal(classes="dialog-row"):
                 yield Label("HP", classes="dialog-label")
-                yield Input(str(self._hp["current"]), type="integer", id="hp-current")
+                yield Input(_text(hp.get("current")), type="integer", id="hp-current")
                 yield Label("/", classes="dialog-label")
-                yield Input(str(self._hp["max"]), type="integer", id="hp-max")
+                yield Input(_text(hp.get("max")), type="integer", id="hp-max")
                 yield Label("temp", classes="dialog-label")
-                yield Input(str(self._hp.get("temp", 0)), type="integer", id="hp-temp")
+                yield Input(_text(hp.get("temp") or None), type="integer", id="hp-temp")
+            over = bool(hp) and hp["current"] > hp["max"]
+            yield Checkbox("allow over max", over, id="hp-over")
             yield Label("Conditions, comma separated; rounds in parentheses", classes="dialog-hint")
             yield Input(self._conditions, placeholder="Poisoned (3), Prone", id="conditions")
             yield Label("", id="actor-error", classes="dialog-error")
@@ -61,28 +69,24 @@ class EditActorScreen(ModalScreen[ActorEdit | None]):
         else:
             self.dismiss(None)
 
-    def _number(self, widget_id: str) -> int:
-        text = self.query_one(widget_id, Input).value.strip()
-        try:
-            return int(text or "0")
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
+    def _typed(self, widget_id: str) -> str:
+        return self.query_one(widget_id, Input).value
 
     def _save(self) -> None:
         try:
-            hp = {
-                "current": self._number("#hp-current"),
-                "max": self._number("#hp-max"),
-                "temp": self._number("#hp-temp"),
-            }
-        except ValueError as error:
-            self.query_one("#actor-error", Label).update(str(error))
-            return
-        if hp["max"] < 0 or hp["temp"] < 0:
-            self.query_one("#actor-error", Label).update("max and temp HP cannot be negative")
+            hp = hit_points(
+                self._typed("#hp-current"),
+                self._typed("#hp-max"),
+                self._typed("#hp-temp"),
+                allow_over_max=self.query_one("#hp-over", Checkbox).value,
+            )
+        except FieldError as error:
+            self.query_one("#actor-error", Label).update(error.message)
+            self.query_one(f"#{error.field}", Input).focus()
             return
         changes: dict[str, Any] = {}
-        if hp != {**{"temp": 0}, **self._hp} and (self._had_hp or any(hp.values())):
+        before = None if self._hp is None else {"temp": 0, **self._hp}
+        if hp != before:
             changes["hp"] = hp
         conditions = self.query_one("#conditions", Input).value
         if conditions.strip() != self._conditions:
@@ -91,3 +95,7 @@ class EditActorScreen(ModalScreen[ActorEdit | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

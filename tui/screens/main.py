@@ -16,12 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
-from tui import viewmodels
+from tui import catalogue, viewmodels
 from tui.chat_commands import ChatCommandError, parse_chat
 from tui.describe import cell_text, player_name, stale_lines
+from tui.library_actions import LibraryActions
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.edit_actor import ActorEdit, EditActorScreen
 from tui.screens.edit_ops import EditOpsScreen
@@ -35,6 +35,7 @@ from tui.widgets.chat_panel import ChatPanel
 from tui.widgets.initiative_tracker import InitiativeTracker
 from tui.widgets.join_info import JoinInfo
 from tui.widgets.join_line import JoinLine
+from tui.widgets.library_panel import LibraryPanel
 from tui.widgets.map_view import MapView
 from tui.widgets.player_list import PlayerList
 from tui.widgets.status_bar import StatusBar, StatusInfo
@@ -45,19 +46,21 @@ if TYPE_CHECKING:
     from tui.app import GmApp
 
 PROPOSAL_PATH = "/currentSession/pendingActions/-"
-TABS = ("queue", "initiative", "players", "chat", "map")
+TABS = ("queue", "initiative", "players", "chat", "map", "library")
 PANEL_FOCUS = {
     "queue": "#queue-table",
     "initiative": "#initiative-table",
     "players": "#players-table",
     "chat": "#chat-input",
     "map": "#map-view",
+    "library": "#library-table",
 }
 """What takes the keys when a tab is shown: a panel's bindings work only inside it."""
 
 
-class MainScreen(Screen[None]):
-    """Five panels in tabs, the status bar and the footer."""
+class MainScreen(LibraryActions):
+    """Six panels in tabs, the status bar and the footer (the library's actions are
+    inherited from LibraryActions)."""
 
     BINDINGS = [
         Binding("1", "show_tab('queue')", "Show the approval queue", show=False),
@@ -65,6 +68,7 @@ class MainScreen(Screen[None]):
         Binding("3", "show_tab('players')", "Show players and join details", show=False),
         Binding("4", "show_tab('chat')", "Show chat and the change log", show=False),
         Binding("5", "show_tab('map')", "Show the map", show=False),
+        Binding("6", "show_tab('library')", "Show the library", show=False),
         Binding("ctrl+z", "undo", "Undo the last GM change", show=False),
         Binding("slash", "chat", "Write in chat", show=False),
     ]
@@ -107,6 +111,8 @@ class MainScreen(Screen[None]):
             with TabPane("5 Map", id="map"):
                 yield Label("No map", id="map-title")
                 yield MapView(id="map-view")
+            with TabPane("6 Library", id="library"):
+                yield LibraryPanel(id="library-panel")
         yield StatusBar(id="status-bar")
         yield Footer()
 
@@ -150,6 +156,8 @@ class MainScreen(Screen[None]):
             self.query_one("#chat-log", ChatLog).messages = viewmodels.chat(state)
         elif active == "map":
             self.query_one(MapView).board = viewmodels.board(state)
+        elif active == "library":
+            self.query_one(LibraryPanel).rows = catalogue.rows(state)
         if batch:
             if active == "chat" and not self._log_behind:
                 self.query_one(ChangeLog).show(

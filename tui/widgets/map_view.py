@@ -37,6 +37,9 @@ class MapView(ScrollView, can_focus=True):
         Binding("right_square_bracket", "cycle(1)", "Next token"),
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
+        Binding("m", "screen.choose_map", "Choose the map players see", show=False),
+        Binding("t", "screen.place_token", "Place a token (choose the actor)", show=False),
+        Binding("x", "screen.remove_token", "Take the selected token off the map", show=False),
     ]
 
     board: reactive[BoardView] = reactive(EMPTY_BOARD, init=False)

@@ -36,6 +36,11 @@ class MoveToken(Model):
     y: Coordinate
 
 
+class RemoveToken(Model):
+    kind: Literal["remove_token"]
+    token_id: Id
+
+
 class Chat(Model):
     kind: Literal["chat"]
     text: ChatText
@@ -167,6 +172,7 @@ class RemovePlayer(Model):
 
 Action = Annotated[
     MoveToken
+    | RemoveToken
     | Chat
     | RollDice
     | Propose

@@ -23,6 +23,7 @@ def _propose(state: dict[str, Any], action: Propose, caller: Caller, ctx: Contex
 
 HANDLERS: dict[str, Handler] = {
     "move_token": table.move_token,
+    "remove_token": table.remove_token,
     "chat": table.chat,
     "roll": table.roll,
     "propose": _propose,

@@ -1,4 +1,4 @@
-"""Actions any participant takes at the table: move tokens, talk, roll dice."""
+"""Actions at the table: anyone moves tokens, talks, rolls dice; the GM takes tokens off."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from vtt_host import dice
 from vtt_host.actions._common import display_name, find_entity, op, set_field
 from vtt_host.actions.context import Caller, Compiled, Context
-from vtt_host.actions.models import Chat, MoveToken, RollDice
+from vtt_host.actions.models import Chat, MoveToken, RemoveToken, RollDice
 from vtt_host.errors import Forbidden, Invalid, NotFound
 from vtt_host.references import visible
 from vtt_host.schema import CHAT_HISTORY_LIMIT
@@ -34,6 +34,20 @@ def move_token(state: dict[str, Any], action: MoveToken, caller: Caller, ctx: Co
     )
     description = f"{caller.name} moved {actor['name']} to ({action.x}, {action.y})"
     return Compiled([change], description, quiet=True, mentions=(("actors", action.token_id),))
+
+
+def remove_token(
+    state: dict[str, Any], action: RemoveToken, caller: Caller, ctx: Context
+) -> Compiled:
+    """Take a token off the map; the actor stays in the campaign (GM only)."""
+    actor = find_entity(state, "actors", action.token_id, caller)
+    if action.token_id not in state["currentSession"]["tokenPositions"]:
+        raise NotFound(f"{actor['name']} has no token on the map")
+    return Compiled(
+        [op("remove", "currentSession", "tokenPositions", action.token_id)],
+        f"GM took {actor['name']}'s token off the map",
+        mentions=(("actors", action.token_id),),
+    )
 
 
 def _check_recipient(state: dict[str, Any], to: str | None, caller: Caller) -> None:
