@@ -14,19 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.tui.conftest import join, serving_config, until, wait_ready
 from tests.tui.library_helpers import entity_named, is_modal, on_screen, pick, shown_names, state
 from tests.vtt_host.test_images import png
-from tui import catalogue
 from tui.app import GmApp
 from tui.screens.actor_sheet import ActorSheetScreen
+from tui.screens.edit_actor import EditActorScreen
 from tui.screens.encounter_sheet import EncounterSheetScreen
 from tui.screens.handout_sheet import HandoutSheetScreen
 from tui.screens.map_sheet import MapSheetScreen
 from tui.screens.new_campaign import NewCampaignScreen
 from tui.screens.pick_many import PickManyScreen
 from tui.screens.welcome import WelcomeScreen
+from tui.widgets.initiative_tracker import InitiativeTracker
 from vtt_host.client import Client
 
 SIZE = (120, 40)
@@ -148,25 +150,24 @@ async def test_gm_prepares_a_campaign_from_an_empty_folder_with_keys(
             assert player.view["encounters"][fight]["combatants"] == [aria, brom]
 
         # A handout, hidden until shared, then shared with Alice alone.
-        if catalogue.handouts_supported(state(app)):
-            await pilot.press("n")
-            await pick(pilot, "Handout")
-            await on_screen(pilot, HandoutSheetScreen, "the handout sheet")
-            await pilot.press(*"Sealed letter", "tab", *"Meet me at the gate at dawn.")
-            await pilot.press("ctrl+s")
-            await until(pilot, lambda: not is_modal(app), "the handout sheet to close")
-            letter = entity_named(app, "handouts", "Sealed letter")
-            await alice.wait_for_version(app.session.manager.version)
-            assert letter not in alice.view.get("handouts", {})
-            await find(pilot, "Sealed letter")
-            await pilot.press("v")
-            await pick(pilot, "Reveal to chosen players")
-            await on_screen(pilot, PickManyScreen, "the players")
-            await pilot.press("space", "ctrl+s")
-            await alice.wait_for(lambda: letter in alice.view["handouts"])
-            await bob.wait_for_version(app.session.manager.version)
-            assert letter not in bob.view["handouts"]
-            await pilot.press("escape")
+        await pilot.press("n")
+        await pick(pilot, "Handout")
+        await on_screen(pilot, HandoutSheetScreen, "the handout sheet")
+        await pilot.press(*"Sealed letter", "tab", *"Meet me at the gate at dawn.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not is_modal(app), "the handout sheet to close")
+        letter = entity_named(app, "handouts", "Sealed letter")
+        await alice.wait_for_version(app.session.manager.version)
+        assert letter not in alice.view.get("handouts", {})
+        await find(pilot, "Sealed letter")
+        await pilot.press("v")
+        await pick(pilot, "Reveal to chosen players")
+        await on_screen(pilot, PickManyScreen, "the players")
+        await pilot.press("space", "ctrl+s")
+        await alice.wait_for(lambda: letter in alice.view["handouts"])
+        await bob.wait_for_version(app.session.manager.version)
+        assert letter not in bob.view["handouts"]
+        await pilot.press("escape")
 
         # Each player gets their character.
         await find(pilot, "Aria")
@@ -197,3 +198,49 @@ async def test_gm_prepares_a_campaign_from_an_empty_folder_with_keys(
         await alice.wait_for(
             lambda: alice.view["encounters"][fight]["combatants"] == [aria, brom, vex]
         )
+
+        # Two rounds of the fight: Aria is blessed for one round, which ends with her turn.
+        await find(pilot, "Gate fight")
+        await pilot.press("s")
+        await until(
+            pilot,
+            lambda: state(app)["currentSession"]["activeEncounterId"] == fight,
+            "the encounter to start",
+        )
+        await pilot.press("2", "r")
+        await until(
+            pilot,
+            lambda: all(e["value"] is not None for e in state(app)["currentSession"]["initiative"]),
+            "initiative to be rolled",
+        )
+        order = [e["actorId"] for e in state(app)["currentSession"]["initiative"]]
+        assert sorted(order) == sorted([aria, brom, vex])
+        assert state(app)["currentSession"]["turn"] == 0
+        tracker = app.screen.query_one(InitiativeTracker)
+        await until(pilot, lambda: tracker.selected is not None, "the order on screen")
+        while tracker.selected is not None and tracker.selected.actor_id != aria:
+            await pilot.press("down")
+        await pilot.press("h")
+        await on_screen(pilot, EditActorScreen, "the HP and conditions dialog")
+        app.screen.query_one("#conditions", Input).focus()
+        await pilot.press(*"Blessed (1)", "enter")
+        await until(pilot, lambda: not is_modal(app), "the dialog to close")
+        await alice.wait_for(
+            lambda: [c["name"] for c in alice.view["actors"][aria]["conditions"]] == ["Blessed"]
+        )
+
+        turns_seen: list[str] = []
+        for _ in range(2 * len(order)):
+            session = state(app)["currentSession"]
+            turns_seen.append(session["initiative"][session["turn"]]["actorId"])
+            version = app.session.manager.version
+            await pilot.press("n")
+            await until(pilot, lambda v=version: app.session.manager.version > v, "the next turn")
+        assert sorted(turns_seen) == sorted(order * 2), "each combatant acts once a round"
+        assert state(app)["currentSession"]["round"] == 3
+        assert state(app)["actors"][aria]["conditions"] == []
+        for player in players:
+            await player.wait_for_version(app.session.manager.version)
+            assert player.view["actors"][aria]["conditions"] == []
+            lines = [m["text"] for m in player.view["currentSession"]["chatMessages"]]
+            assert "Aria is no longer Blessed." in lines
