@@ -37,7 +37,11 @@ async def test_an_ambiguous_name_lists_the_matches_to_pick_from(tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await until(
             pilot,
-            lambda: isinstance(app.screen, (PickScreen, WelcomeScreen)),
+            # The question's widgets are mounted a moment after the screen is pushed.
+            lambda: (
+                isinstance(app.screen, (PickScreen, WelcomeScreen))
+                and bool(screen_text(app).strip())
+            ),
             "a question",
         )
         assert isinstance(app.screen, PickScreen)
@@ -69,7 +73,11 @@ async def test_an_unknown_name_offers_the_campaigns_there_are(tmp_path: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         await until(
             pilot,
-            lambda: isinstance(app.screen, (PickScreen, WelcomeScreen)),
+            # The question's widgets are mounted a moment after the screen is pushed.
+            lambda: (
+                isinstance(app.screen, (PickScreen, WelcomeScreen))
+                and bool(screen_text(app).strip())
+            ),
             "a question",
         )
         assert isinstance(app.screen, PickScreen)
