@@ -41,7 +41,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright._impl._api_structures import LocalStorageEntry
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    StorageState,
+    ViewportSize,
+    async_playwright,
+)
 
 from bench._harness import Result, percentile, print_table
 from bench._net import HostProcess
@@ -63,7 +71,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 CAMPAIGN = "c_bench"
 MAP_ID = "m0"
 CELL_PX = 32
@@ -155,7 +163,7 @@ class Seat:
     frames: list[str]
 
 
-def stored_session(http: str, pid: str, session: str) -> dict[str, Any]:
+def stored_session(http: str, pid: str, session: str) -> StorageState:
     """A browser storage state holding the session as the page keeps it (store.js)."""
     origin = http.rstrip("/")
     host = origin.split("://", 1)[1]
@@ -163,7 +171,7 @@ def stored_session(http: str, pid: str, session: str) -> dict[str, Any]:
         "last": CAMPAIGN,
         "byCampaign": {CAMPAIGN: {"session": session, "playerId": pid, "name": f"Player {pid}"}},
     }
-    entry = {"name": f"vtt-host:{host}:sessions", "value": json.dumps(record)}
+    entry: LocalStorageEntry = {"name": f"vtt-host:{host}:sessions", "value": json.dumps(record)}
     return {"cookies": [], "origins": [{"origin": origin, "localStorage": [entry]}]}
 
 
@@ -511,6 +519,7 @@ async def measure(plan: Plan, root: Path) -> dict[str, Any]:
     )
     url, http, code = host.url, str(host.ready["http"]), str(host.ready["joinCode"])
     out: dict[str, Any] = {"json_bytes": json_bytes, "png_bytes": png_bytes}
+    out["load"] = os.getloadavg()  # other work on the machine shows in every figure
     gm: Client | None = None
     try:
         sessions = {pid: await player_session(url, code, pid) for pid in (DRAGGER, WATCHER)}
@@ -597,6 +606,10 @@ def report(out: dict[str, Any], plan: Plan) -> list[Result]:
     floor_frames = empty["deltas"]
     return [
         _info("machine cores (os.cpu_count)", str(os.cpu_count())),
+        _info(
+            "load average (1 min) at start / end",
+            f"{out['load'][0]:.1f} / {os.getloadavg()[0]:.1f}",
+        ),
         _info(
             "campaign (GM view) / map image",
             f"{out['json_bytes'] / 1e6:.2f} MB / {SIDE} x {SIDE} PNG, "
