@@ -297,10 +297,19 @@ async def static_loads(browser: Browser, http: str, loads: int) -> list[float]:
 
 # --- 2. drag -> moved in another page ------------------------------------------------
 
+# In the dragging page: when the pointerup came, and when a move_token went out after it.
 NOTE_POINTERUP = """() => {
   window.addEventListener('pointerup', () => {
     window.__benchUp = performance.timeOrigin + performance.now();
+    window.__benchSent = null;
   }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (window.__benchSent === null && typeof data === 'string' && data.includes('"move_token"')) {
+      window.__benchSent = performance.timeOrigin + performance.now();
+    }
+    return send.call(this, data);
+  };
 }"""
 
 WATCH_TOKEN = """([actorId, x, y]) => {
@@ -351,6 +360,7 @@ class Drag:
     """One drag, in ms from the dragging page's pointerup."""
 
     moved: float  # the other page's token element on its new cell
+    sent: float  # the move's frame handed to the dragging page's WebSocket
     patch: float  # the patch's message event dispatched in the other page
 
 
@@ -373,8 +383,8 @@ async def drags(dragger: Page, watcher: Page, count: int) -> list[Drag]:
         await mouse.up()
         arrived = await wait_true(watcher, "window.__benchArrived")
         patch = await watcher.evaluate("window.__benchPatch")
-        up = float(await dragger.evaluate("window.__benchUp"))
-        samples.append(Drag(float(arrived) - up, float(patch) - up))
+        up, sent = await dragger.evaluate("[window.__benchUp, window.__benchSent]")
+        samples.append(Drag(float(arrived) - up, float(sent) - up, float(patch) - up))
         # The dragger's own move is settled (acked, the token's slide over) before the
         # next drag presses on it.
         await wait_true(dragger, SETTLED % (DRAGGED, x, y))
@@ -647,9 +657,15 @@ def report(out: dict[str, Any], plan: Plan) -> list[Result]:
             f"p99 {_ms(percentile(pings, 99))}",
         ),
         _info("2. drag -> moved p50 / max", f"{_p50(moved)} / {_ms(max(moved))}"),
-        _info(
-            "2.   pointerup -> patch event in the other page p50 / p99",
-            f"{_p50([d.patch for d in drag])} / {_ms(percentile([d.patch for d in drag], 99))}",
+        *(
+            _info(
+                f"2.   pointerup -> {label} p50 / p99",
+                f"{_p50(parts)} / {_ms(percentile(parts, 99))}",
+            )
+            for label, parts in (
+                ("move sent by the dragging page", [d.sent for d in drag]),
+                ("patch event in the other page", [d.patch for d in drag]),
+            )
         ),
         _info(
             f"3. floor: frame time, same pan on an empty page p50 / p95 "

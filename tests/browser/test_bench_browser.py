@@ -23,6 +23,7 @@ ROWS = [
     "1.   p50 from navigation: DOM ready / tokens in DOM / image loaded / decoded",
     "2. floor: page ping -> pong p50 / p99",
     "2. drag: pointerup -> token moved in another page p99",
+    "2.   pointerup -> move sent by the dragging page",
     "2.   pointerup -> patch event in the other page",
     "3. floor: frame time, same pan on an empty page",
     "3. frame time, pan + zoom over 200 tokens on the 4k map p95",
