@@ -169,8 +169,27 @@ class PingFrame(Frame):
     id: FrameId | None = None
 
 
+MapCoordinate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""Cell units on the current map; its far bounds are checked against the map itself."""
+
+
+class MapPingFrame(Frame):
+    """Anyone (extension): "look here" on the current map; passed on, never stored."""
+
+    type: Literal["map_ping"]
+    id: FrameId | None = None
+    x: MapCoordinate
+    y: MapCoordinate
+
+
 ClientFrame = Annotated[
-    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | DecideClaimFrame | PingFrame,
+    ActionFrame
+    | DecideFrame
+    | RotateCodeFrame
+    | KickFrame
+    | DecideClaimFrame
+    | PingFrame
+    | MapPingFrame,
     Field(discriminator="type"),
 ]
 _CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
