@@ -60,6 +60,24 @@ def names_loopback(host: str) -> bool:
     return name == "localhost" or (name.count(".") == 3 and is_loopback(name))
 
 
+ORIGIN = re.compile(
+    r"^http://(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::(?P<port>\d{1,5}))?$"
+)
+
+
+def is_own_loopback_origin(origin: str, port: int) -> bool:
+    """Whether an ``Origin`` is this host's own page on a loopback name and its port.
+
+    What a page of this host opened at ``http://127.0.0.1:PORT/`` (or localhost, or
+    ``[::1]``) sends; a page of any other site sends its own origin, and ``null``
+    (a sandboxed or file page) is no origin of ours either.
+    """
+    match = ORIGIN.match(origin)
+    if match is None or not names_loopback(match["host"]):
+        return False
+    return int(match["port"] or 80) == port
+
+
 def _one(headers: Headers, name: str) -> str | None:
     values = headers.get_all(name)
     return values[0] if len(values) == 1 else None

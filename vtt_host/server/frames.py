@@ -95,6 +95,8 @@ class Hello(Frame):
     name: PlayerName | None = None
     code: Credential | None = None
     gm_token: Credential | None = None
+    gm_ticket: Credential | None = None
+    """Extension: a one-time ticket from the GM's link, for the GM's own browser."""
     resume: Credential | None = None
     since: Annotated[int, Field(ge=0)] | None = None
     campaign: Credential | None = None
@@ -104,9 +106,10 @@ class Hello(Frame):
 
     @model_validator(mode="after")
     def _one_credential(self) -> Hello:
-        given = [c for c in (self.code, self.gm_token, self.resume) if c is not None]
+        credentials = (self.code, self.gm_token, self.gm_ticket, self.resume)
+        given = [c for c in credentials if c is not None]
         if len(given) != 1:
-            raise ValueError("a hello carries exactly one of code, gmToken, resume")
+            raise ValueError("a hello carries exactly one of code, gmToken, gmTicket, resume")
         if self.code is not None and self.name is None:
             raise ValueError("joining with a code needs a name")
         if self.since is not None and self.resume is None:
