@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Mapping
 from typing import Any
 
 
-def cell_fogged(state: Mapping[str, Any], x: int, y: int) -> bool:
+def cell_fogged(state: dict[str, Any], x: int, y: int) -> bool:
     """Whether the cell of the current map is fog for players (False without a map)."""
     map_id = state.get("currentSession", {}).get("currentMapId")
     game_map = state.get("maps", {}).get(map_id) if map_id is not None else None
@@ -27,6 +26,6 @@ def cell_fogged(state: Mapping[str, Any], x: int, y: int) -> bool:
     return not (index >= 0 and runs[index][0] <= x < runs[index][1])
 
 
-def point_fogged(state: Mapping[str, Any], x: float, y: float) -> bool:
+def point_fogged(state: dict[str, Any], x: float, y: float) -> bool:
     """Whether the cell under a point given in cell units is fog for players."""
     return cell_fogged(state, math.floor(x), math.floor(y))

@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from vtt_host.fog import point_fogged
 from vtt_host.server.limits import PING_BURST, PINGS_PER_S
@@ -114,7 +114,8 @@ def _inside(game_map: Mapping[str, Any], x: float, y: float) -> bool:
 def _fogged(state: Mapping[str, Any], game_map: Mapping[str, Any], x: float, y: float) -> bool:
     """Fog under the point; a point on the far edge counts as the last cell's."""
     width, height = _grid(game_map)
-    return point_fogged(state, min(x, width - 0.5), min(y, height - 0.5))
+    # point_fogged only reads the document; the manager's live state is a dict.
+    return point_fogged(cast(dict[str, Any], state), min(x, width - 0.5), min(y, height - 0.5))
 
 
 def ping_frame(
