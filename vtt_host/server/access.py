@@ -111,6 +111,19 @@ def holds_token(headers: Headers, token: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
+def gm_page_may_connect(peer: str | None, headers: Headers, port: int) -> bool:
+    """Whether a WebSocket may come in (or resume) as the GM without the GM token.
+
+    Only this machine's own request (``is_local_request``: a tunnel on this machine
+    relays strangers from loopback, with its headers) and, when a browser sent an
+    ``Origin``, only from a page of this host on a loopback name and its port.
+    """
+    if not is_local_request(peer, headers):
+        return False
+    origins = headers.get_all("Origin")
+    return not origins or (len(origins) == 1 and is_own_loopback_origin(origins[0], port))
+
+
 def may_read_details(peer: str | None, headers: Headers, token: str) -> bool:
     return is_local_request(peer, headers) or holds_token(headers, token)
 

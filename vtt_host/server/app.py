@@ -20,9 +20,10 @@ from types import TracebackType
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 
 from vtt_host.gcpolicy import QuietCollector
-from vtt_host.server.access import is_loopback, is_own_loopback_origin, valid_metrics_token
+from vtt_host.server.access import gm_page_may_connect, is_loopback, valid_metrics_token
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
 from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
@@ -272,12 +273,12 @@ class Host:
     # -- connections -----------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
-        origins = ws.request.headers.get_all("Origin") if ws.request is not None else []
+        headers = ws.request.headers if ws.request is not None else Headers()
 
         async def authenticate(
             hello: Hello, address: str, holder: Holder
         ) -> tuple[CampaignHub, Grant]:
-            return await self._authenticate(hello, address, holder, origins)
+            return await self._authenticate(hello, address, holder, headers)
 
         connection = Connection(
             ws,
@@ -295,7 +296,7 @@ class Host:
             self._connections.discard(connection)
 
     async def _authenticate(
-        self, hello: Hello, address: str, holder: Holder, origins: list[str]
+        self, hello: Hello, address: str, holder: Holder, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         """Find the campaign and role a hello's credential grants; Refusal otherwise.
 
@@ -308,8 +309,8 @@ class Host:
             await self._wait_turn(address)
         try:
             if hello.gm_ticket is not None:
-                return await self._admit_ticket(hello.gm_ticket, address, origins)
-            return await self._admit(hello, address, holder)
+                return await self._admit_ticket(hello.gm_ticket, address, headers)
+            return await self._admit(hello, address, holder, headers)
         except Refusal as refusal:
             if refusal.code == CLOSE_UNAUTHORIZED:
                 self._failed_hellos.record_failure(address)
@@ -327,25 +328,34 @@ class Host:
         if waited_s > 0.0:
             self.metrics.hellos_slowed += 1
 
-    async def _admit(self, hello: Hello, address: str, holder: Holder) -> tuple[CampaignHub, Grant]:
+    async def _admit(
+        self, hello: Hello, address: str, holder: Holder, headers: Headers
+    ) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
             grant = await hub.admit(hello, address, holder)
+            if (
+                grant is not None
+                and grant.role == "gm"
+                and hello.resume is not None
+                and not gm_page_may_connect(address, headers, self.port)
+            ):
+                # GM sessions come from the GM's link, which only this machine may
+                # open: a GM session seen from elsewhere was carried off.
+                break
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant
         raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
 
     async def _admit_ticket(
-        self, ticket: str, address: str, origins: list[str]
+        self, ticket: str, address: str, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         """The GM's browser on this machine, with a ticket of ``gm_link``.
 
-        A ticket from elsewhere, or from a page of another site, is refused before it
-        is looked at, so such a try does not use it up.
+        A ticket from elsewhere, relayed by a proxy, or from a page of another site is
+        refused before it is looked at, so such a try does not use it up.
         """
-        if not is_loopback(address):
-            raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
-        if origins and not (len(origins) == 1 and is_own_loopback_origin(origins[0], self.port)):
+        if not gm_page_may_connect(address, headers, self.port):
             raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
         campaign_id = self._gm_tickets.redeem(ticket)
         hub = self._hubs.get(campaign_id) if campaign_id is not None else None

@@ -39,10 +39,15 @@ async def open_ws(host: Host, *, address: str = "127.0.0.1", **options: Any) -> 
 
 
 async def with_ticket(
-    host: Host, ticket: str, *, address: str = "127.0.0.1", origin: str | None = None
+    host: Host,
+    ticket: str,
+    *,
+    address: str = "127.0.0.1",
+    origin: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any] | int | None:
     """The welcome a ticket hello gets, or the close code it is refused with."""
-    ws = await open_ws(host, address=address, origin=origin)  # type: ignore[arg-type]
+    ws = await open_ws(host, address=address, origin=origin, additional_headers=headers)  # type: ignore[arg-type]
     try:
         answer = await hello(ws, gmTicket=ticket)
     except Exception:
@@ -113,6 +118,26 @@ async def test_a_page_of_another_origin_cannot_use_a_ticket(host: Host, origin: 
     # Refused before the ticket was looked at: the GM's own page still gets in.
     own = f"http://localhost:{host.port}"
     assert isinstance(await with_ticket(host, ticket, origin=own), dict)
+
+
+async def test_a_tunnel_on_this_machine_cannot_relay_a_ticket_or_a_gm_session(
+    host: Host,
+) -> None:
+    ticket = ticket_of(host.gm_link())
+    relayed = {"X-Forwarded-For": "203.0.113.9"}
+    assert await refused(host, ticket, headers=relayed)
+    welcome = await with_ticket(host, ticket)  # not used up by the relayed try
+    assert isinstance(welcome, dict)
+    for options in (
+        {"additional_headers": relayed},
+        {"origin": "https://table.example"},
+    ):
+        ws = await open_ws(host, **options)
+        await ws.send(json.dumps({"type": "hello", "protocol": 1, "resume": welcome["session"]}))
+        assert await close_code(ws) == 4001, options
+    ws = await open_ws(host, origin=f"http://127.0.0.1:{host.port}")
+    assert (await hello(ws, resume=welcome["session"]))["role"] == "gm"
+    await ws.close()
 
 
 async def test_a_hello_with_a_ticket_and_another_credential_is_refused(host: Host) -> None:
