@@ -77,6 +77,35 @@ async def test_a_ping_reaches_every_player_and_the_gm(
     assert all(record.version <= version for record in records)
 
 
+async def test_a_ping_in_fog_reaches_the_gm_and_not_the_other_player(
+    host: Host, campaign: LiveCampaign, clients: list[Client]
+) -> None:
+    gm = await gm_client(host, clients)
+    alice = await player_client(host, clients, "Alice")
+    bob = await player_client(host, clients, "Bob")
+    bob_saw, gm_saw = record(bob), record(gm)
+    map_id = current_map(campaign)
+    await gm.act({"kind": "set_fog", "mapId": map_id, "enabled": True})
+    reveal = {"x": 0, "y": 0, "width": 6, "height": 4}
+    ack = await gm.act({"kind": "paint_fog", "mapId": map_id, "reveal": True, "areas": [reveal]})
+    await bob.wait_for_version(ack["version"])
+
+    for sender in (alice, gm):
+        own = await ping(sender, 10.5, 2.5)  # in fog
+        assert (own["type"], own["mapId"]) == ("map_ping", map_id)
+    seen = await ping(alice, 5.75, 3.5)  # revealed
+    assert seen["type"] == "map_ping"
+    await bob.wait_for(lambda: bool(pings(bob_saw)))
+    await gm.wait_for(lambda: len(pings(gm_saw)) == 3)
+
+    at_gm = [(p["from"], p["x"]) for p in pings(gm_saw)]
+    assert at_gm == [(alice.player_id, 10.5), ("gm", 10.5), (alice.player_id, 5.75)]
+
+    assert [(p["from"], p["x"]) for p in pings(bob_saw)] == [(alice.player_id, 5.75)]
+    assert "10.5" not in json.dumps(bob_saw)
+    assert 'vtt_map_pings_total{outcome="gm_only"} 2' in host._render_metrics()
+
+
 async def test_the_gm_pings_as_gm(host: Host, clients: list[Client]) -> None:
     gm = await gm_client(host, clients)
     alice = await player_client(host, clients, "Alice")
