@@ -208,7 +208,7 @@ class CampaignHub:
         if hello.gm_token is not None:
             if not self.credentials.check_gm_token(hello.gm_token):
                 return None
-            return Grant("gm", GM_ID, "GM", await self.credentials.issue_session(GM_ID))
+            return await self.admit_gm()
         if hello.resume is not None:
             owner = self.credentials.session_owner(hello.resume)
             if owner == GM_ID:  # only from this machine: the host checked (app.py)
@@ -220,7 +220,8 @@ class CampaignHub:
         return None
 
     async def admit_gm(self) -> Grant:
-        """The GM, let in by a ticket the host has checked (``gm_tickets``)."""
+        """The GM with a new session: their token was right, or the host checked a
+        ticket of the GM's link (``gm_tickets``)."""
         return Grant("gm", GM_ID, "GM", await self.credentials.issue_session(GM_ID))
 
     async def _admit_name(
