@@ -15,6 +15,8 @@ import re
 import signal
 import sys
 import time
+import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import work
@@ -70,10 +72,18 @@ class GmApp(App[None]):
         Binding("f8", "settings", "Settings", show=False),
     ]
 
-    def __init__(self, config: AppConfig | None = None, *, session: GmSession | None = None):
+    def __init__(
+        self,
+        config: AppConfig | None = None,
+        *,
+        session: GmSession | None = None,
+        open_link: Callable[[str], bool] = webbrowser.open,
+    ):
         super().__init__()
         self.config = config or AppConfig()
         self.session = session or GmSession(self.config)
+        self.open_link = open_link
+        """Opens a link in the GM's browser (``webbrowser.open``; tests pass their own)."""
         self.ready = False
         self._main = MainScreen()
         self._quitting = False

@@ -44,6 +44,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("End encounter", "End the running encounter", "end_encounter"),
     # players
     Command("Copy join link", "Copy the link players open to join", "copy_link"),
+    Command(
+        "Map in browser",
+        "Open the table in your browser as the GM (a one-time link, shown too)",
+        "map_in_browser",
+    ),
     Command("Rotate join code", "Make a new join code; the old one stops working", "rotate_code"),
     Command("Kick player", "Disconnect the selected player and void their sessions", "kick"),
     Command(

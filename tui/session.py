@@ -37,7 +37,7 @@ from vtt_host.library import (
 from vtt_host.live import CampaignStatus, LiveCampaign
 from vtt_host.manager import Outcome, Published, StateManager
 from vtt_host.patching import Op
-from vtt_host.server import Claim, ClaimEvent, Host
+from vtt_host.server import Claim, ClaimEvent, Host, HostError
 from vtt_host.views import GM
 
 logger = logging.getLogger(__name__)
@@ -294,6 +294,18 @@ class GmSession:
             bound = self.config.host
             self._lan_address = lan_address() if bound in ("0.0.0.0", "", "::") else bound
         return f"{self._lan_address}:{self.host.port}"
+
+    def gm_link(self) -> str:
+        """A one-time link that opens the table in the GM's browser on this machine.
+
+        Raises NoCampaign when players are not being served (there is no host to open).
+        """
+        if self.host is None or self.campaign is None:
+            raise NoCampaign("players are not being served: there is no page to open")
+        try:
+            return self.host.gm_link(self.campaign.id)
+        except HostError as error:
+            raise NoCampaign(str(error)) from None
 
     def join_link(self) -> str | None:
         """The link to hand players: the public URL when there is one, else the LAN one."""

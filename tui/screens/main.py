@@ -9,6 +9,7 @@ notifications, so the interface never waits on the journal.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,11 @@ from vtt_host.manager import Published
 if TYPE_CHECKING:
     from tui.app import GmApp
 
+logger = logging.getLogger(__name__)
+
 PROPOSAL_PATH = "/currentSession/pendingActions/-"
+GM_LINK_NOTICE_S = 120.0
+"""The GM link is shown as long as it works."""
 TABS = ("queue", "initiative", "players", "chat", "map", "library")
 PANEL_FOCUS = {
     "queue": "#queue-table",
@@ -71,6 +76,7 @@ class MainScreen(LibraryActions):
         Binding("6", "show_tab('library')", "Show the library", show=False),
         Binding("ctrl+z", "undo", "Undo the last GM change", show=False),
         Binding("slash", "chat", "Write in chat", show=False),
+        Binding("b", "map_in_browser", "Map in browser", show=False),
     ]
 
     def __init__(self) -> None:
@@ -450,6 +456,35 @@ class MainScreen(LibraryActions):
             return
         self.app.copy_to_clipboard(link)
         self.notify(f"Copied {link}", title="Join link")
+
+    def action_map_in_browser(self) -> None:
+        """Open the table in the GM's browser with a one-time link, printed as well."""
+        try:
+            link = self.session.gm_link()
+        except NoCampaign as error:
+            self.notify(str(error).capitalize() + ".", severity="warning")
+            return
+        self.notify(
+            f"{link}\nWorks once, on this machine, for 2 minutes.",
+            title="Map in browser",
+            timeout=GM_LINK_NOTICE_S,
+        )
+        self._open_in_browser(link)
+
+    @work(group="browser", thread=True)
+    def _open_in_browser(self, link: str) -> None:
+        """Launching a browser can take a while: not on the event loop."""
+        try:
+            opened = self.gm_app.open_link(link)
+        except Exception:
+            logger.debug("opening a browser failed", exc_info=True)
+            opened = False
+        if not opened:
+            self.app.call_from_thread(
+                self.notify,
+                "No browser could be opened here: open the link above yourself.",
+                severity="warning",
+            )
 
     def action_rotate_code(self) -> None:
         def rotate(sure: bool | None) -> None:

@@ -60,6 +60,24 @@ def names_loopback(host: str) -> bool:
     return name == "localhost" or (name.count(".") == 3 and is_loopback(name))
 
 
+ORIGIN = re.compile(
+    r"^http://(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::(?P<port>\d{1,5}))?$"
+)
+
+
+def is_own_loopback_origin(origin: str, port: int) -> bool:
+    """Whether an ``Origin`` is this host's own page on a loopback name and its port.
+
+    What a page of this host opened at ``http://127.0.0.1:PORT/`` (or localhost, or
+    ``[::1]``) sends; a page of any other site sends its own origin, and ``null``
+    (a sandboxed or file page) is no origin of ours either.
+    """
+    match = ORIGIN.match(origin)
+    if match is None or not names_loopback(match["host"]):
+        return False
+    return int(match["port"] or 80) == port
+
+
 def _one(headers: Headers, name: str) -> str | None:
     values = headers.get_all(name)
     return values[0] if len(values) == 1 else None
@@ -91,6 +109,19 @@ def holds_token(headers: Headers, token: str) -> bool:
     """Whether the request carries ``token`` as its bearer token (constant-time)."""
     given = bearer_token(headers)
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+def gm_page_may_connect(peer: str | None, headers: Headers, port: int) -> bool:
+    """Whether a WebSocket may come in (or resume) as the GM without the GM token.
+
+    Only this machine's own request (``is_local_request``: a tunnel on this machine
+    relays strangers from loopback, with its headers) and, when a browser sent an
+    ``Origin``, only from a page of this host on a loopback name and its port.
+    """
+    if not is_local_request(peer, headers):
+        return False
+    origins = headers.get_all("Origin")
+    return not origins or (len(origins) == 1 and is_own_loopback_origin(origins[0], port))
 
 
 def may_read_details(peer: str | None, headers: Headers, token: str) -> bool:

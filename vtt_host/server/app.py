@@ -20,14 +20,16 @@ from types import TracebackType
 from typing import Any, Literal
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 
 from vtt_host.gcpolicy import QuietCollector
-from vtt_host.server.access import valid_metrics_token
+from vtt_host.server.access import gm_page_may_connect, is_loopback, valid_metrics_token
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
 from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
 from vtt_host.server.connection import Connection
 from vtt_host.server.frames import PROTOCOL_VERSION, Hello
+from vtt_host.server.gm_tickets import GmTickets
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
 from vtt_host.server.metrics import Metrics
@@ -104,6 +106,7 @@ class Host:
             assets=assets,
             web_dir=web_dir,
         )
+        self._gm_tickets = GmTickets(clock=clock)
         self._hubs: dict[str, CampaignHub] = {}
         self._hub_lock = asyncio.Lock()
         self._connections: set[Connection] = set()
@@ -153,6 +156,23 @@ class Host:
 
     def gm_token(self, campaign_id: str | None = None) -> str:
         return self.hub(campaign_id).credentials.gm_token
+
+    def gm_link(self, campaign_id: str | None = None) -> str:
+        """A one-time link that lets a browser on this machine in as the GM.
+
+        ``http://127.0.0.1:PORT/?gm=TICKET``: usable once, within two minutes, and only
+        from this machine (``gm_tickets``). The host must listen on loopback.
+        """
+        hub = self.hub(campaign_id)
+        if not self._listens_on_loopback():
+            raise HostError("the host does not listen on 127.0.0.1: no link can reach it")
+        return f"http://127.0.0.1:{self.port}/?gm={self._gm_tickets.issue(hub.id)}"
+
+    def _listens_on_loopback(self) -> bool:
+        host = self._bind[0]
+        if host in ("0.0.0.0", "", "::", "localhost"):
+            return True
+        return host.count(".") == 3 and is_loopback(host)
 
     async def rotate_join_code(self, campaign_id: str | None = None) -> str:
         """A new join code; the old one admits no one (connected players stay)."""
@@ -253,9 +273,16 @@ class Host:
     # -- connections -----------------------------------------------------------------
 
     async def _handle(self, ws: ServerConnection) -> None:
+        headers = ws.request.headers if ws.request is not None else Headers()
+
+        async def authenticate(
+            hello: Hello, address: str, holder: Holder
+        ) -> tuple[CampaignHub, Grant]:
+            return await self._authenticate(hello, address, holder, headers)
+
         connection = Connection(
             ws,
-            self._authenticate,
+            authenticate,
             self._limits,
             self.metrics,
             writes=self._writes,
@@ -269,7 +296,7 @@ class Host:
             self._connections.discard(connection)
 
     async def _authenticate(
-        self, hello: Hello, address: str, holder: Holder
+        self, hello: Hello, address: str, holder: Holder, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         """Find the campaign and role a hello's credential grants; Refusal otherwise.
 
@@ -281,7 +308,9 @@ class Host:
         if hello.code is not None:
             await self._wait_turn(address)
         try:
-            return await self._admit(hello, address, holder)
+            if hello.gm_ticket is not None:
+                return await self._admit_ticket(hello.gm_ticket, address, headers)
+            return await self._admit(hello, address, holder, headers)
         except Refusal as refusal:
             if refusal.code == CLOSE_UNAUTHORIZED:
                 self._failed_hellos.record_failure(address)
@@ -299,13 +328,41 @@ class Host:
         if waited_s > 0.0:
             self.metrics.hellos_slowed += 1
 
-    async def _admit(self, hello: Hello, address: str, holder: Holder) -> tuple[CampaignHub, Grant]:
+    async def _admit(
+        self, hello: Hello, address: str, holder: Holder, headers: Headers
+    ) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
             grant = await hub.admit(hello, address, holder)
+            if (
+                grant is not None
+                and grant.role == "gm"
+                and hello.resume is not None
+                and not gm_page_may_connect(address, headers, self.port)
+            ):
+                # GM sessions come from the GM's link, which only this machine may
+                # open: a GM session seen from elsewhere was carried off.
+                break
             if grant is not None:
                 logger.info("%s %s connected to %s", grant.role, grant.player_id, hub.id)
                 return hub, grant
         raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
+
+    async def _admit_ticket(
+        self, ticket: str, address: str, headers: Headers
+    ) -> tuple[CampaignHub, Grant]:
+        """The GM's browser on this machine, with a ticket of ``gm_link``.
+
+        A ticket from elsewhere, relayed by a proxy, or from a page of another site is
+        refused before it is looked at, so such a try does not use it up.
+        """
+        if not gm_page_may_connect(address, headers, self.port):
+            raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
+        campaign_id = self._gm_tickets.redeem(ticket)
+        hub = self._hubs.get(campaign_id) if campaign_id is not None else None
+        if hub is None:
+            raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
+        logger.info("the GM's browser connected to %s", hub.id)
+        return hub, await hub.admit_gm()
 
     async def _candidates(self, campaign: str | None) -> list[CampaignHub]:
         if campaign is None:

@@ -38,6 +38,7 @@ from vtt_host.server.credentials import Credentials
 from vtt_host.server.frames import Hello, ServerFrame
 from vtt_host.server.limits import HostLimits, RegistrationLimiter
 from vtt_host.server.mailbox import FrameCache, Mailbox
+from vtt_host.server.pings import Reach, ping_frame, route
 from vtt_host.views import GM, GM_ID, Audience, player
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ class _Attached:
     grant: Grant
     unsubscribe: Callable[[], None]
     unwatch: Callable[[], None] | None = None
+    started: bool = False
+    """Its welcome is queued: ephemeral frames (pings) may follow it."""
 
 
 @dataclass(slots=True)
@@ -205,16 +208,21 @@ class CampaignHub:
         if hello.gm_token is not None:
             if not self.credentials.check_gm_token(hello.gm_token):
                 return None
-            return Grant("gm", GM_ID, "GM", await self.credentials.issue_session(GM_ID))
+            return await self.admit_gm()
         if hello.resume is not None:
             owner = self.credentials.session_owner(hello.resume)
-            if owner == GM_ID:
+            if owner == GM_ID:  # only from this machine: the host checked (app.py)
                 return Grant("gm", GM_ID, "GM", hello.resume)
             known = self.manager.state["players"].get(owner) if owner else None
             if known is None:  # unknown token, or the player was removed
                 return None
             return Grant("player", known["id"], known["name"], hello.resume)
         return None
+
+    async def admit_gm(self) -> Grant:
+        """The GM with a new session: their token was right, or the host checked a
+        ticket of the GM's link (``gm_tickets``)."""
+        return Grant("gm", GM_ID, "GM", await self.credentials.issue_session(GM_ID))
 
     async def _admit_name(
         self, typed: str, recovery: str | None, address: str, holder: Holder
@@ -311,6 +319,7 @@ class CampaignHub:
         version, state, unsubscribe = await self.backend.attach_view(audience, member.on_published)
         self._members[member].unsubscribe = unsubscribe
         member.start(await self._first_frames(grant, mailbox, since, version, state))
+        self._members[member].started = True
         if grant.role == "gm":
             self._members[member].unwatch = self._tell_gm_of_claims(member)
 
@@ -441,6 +450,38 @@ class CampaignHub:
                 await self.manager.join(player_id, name)
             elif present and not wanted:
                 await self.manager.leave(player_id)
+
+    # -- pings ---------------------------------------------------------------------
+
+    def ping(self, sender: Member, x: float, y: float, frame_id: str | None) -> str:
+        """Pass a map ping on to whom may see it; says whom (for the metrics).
+
+        Raises PingRefused (the sender is told, nobody else hears of it).
+        """
+        grant = self._members[sender].grant
+        by_gm = grant.role == "gm"
+        way = route(self.manager.state, by_gm=by_gm, x=x, y=y)
+        shared = ping_frame(
+            sender_id=grant.player_id,
+            sender_name=grant.name,
+            map_id=way.map_id if way is not None else None,
+            x=x,
+            y=y,
+            at_ms=now_ms(),
+        )
+        own = {**shared, "mapId": shared["mapId"] if way and way.sender_sees_map else None}
+        sender.send(frames.dump({**own, "id": frame_id} if frame_id is not None else own))
+        if way is None:
+            return "sender_only"
+        text = frames.dump(shared)
+        for member, attached in self._members.items():
+            if (
+                member is not sender
+                and attached.started
+                and (way.reach is Reach.EVERYONE or attached.grant.role == "gm")
+            ):
+                member.send(text)
+        return way.reach.value
 
     # -- GM controls -----------------------------------------------------------------
 

@@ -46,6 +46,7 @@ from vtt_host.server.frames import (
     DecideFrame,
     Hello,
     KickFrame,
+    MapPingFrame,
     NotPlainFrame,
     PingFrame,
     RotateCodeFrame,
@@ -54,6 +55,7 @@ from vtt_host.server.frames import (
 )
 from vtt_host.server.limits import HostLimits, RateLimiter, Verdict
 from vtt_host.server.metrics import Metrics
+from vtt_host.server.pings import PingBudget, PingRefused
 from vtt_host.server.writes import WriteCoalescer
 from vtt_host.views import GM_ID
 
@@ -202,6 +204,7 @@ class Connection:
             close_after_s=limits.over_limit_close_s,
             clock=clock,
         )
+        self._pings = PingBudget(burst=limits.ping_burst, per_s=limits.pings_per_s, clock=clock)
         self._held: list[str] | None = []
         """Frames published before ``start``; None once the connection is live."""
         self._writer: asyncio.Task[None] | None = None
@@ -453,6 +456,8 @@ class Connection:
             await self._on_decide(frame, received)
         elif isinstance(frame, PingFrame):
             self.send(frames.reply("pong", frame.id))
+        elif isinstance(frame, MapPingFrame):
+            self._on_map_ping(frame)
         elif self.caller.role != "gm":
             self.send(frames.error("forbidden", "only the GM can do that", frame.id))
         elif isinstance(frame, RotateCodeFrame):
@@ -516,6 +521,23 @@ class Connection:
         self.send(frames.ack_applied(frame.id, outcome.version))
         self._metrics.action("applied")
         self._metrics.ack_latency.observe(self._clock() - received)
+
+    def _on_map_ping(self, frame: MapPingFrame) -> None:
+        assert self.hub is not None
+        goes, tell = self._pings.take()
+        if not goes:
+            self._metrics.pings["rate_limited"] += 1
+            if tell:
+                message = "slow down: at most 5 pings at once, then 2 a second"
+                self.send(frames.error("rate_limited", message, frame.id))
+            return
+        try:
+            reached = self.hub.ping(self, frame.x, frame.y, frame.id)
+        except PingRefused as refused:
+            self._metrics.pings["refused"] += 1
+            self.send(frames.error("invalid", refused.message, frame.id))
+            return
+        self._metrics.pings[reached] += 1
 
     def _on_decide_claim(self, frame: DecideClaimFrame) -> None:
         assert self.hub is not None

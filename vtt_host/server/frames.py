@@ -95,6 +95,8 @@ class Hello(Frame):
     name: PlayerName | None = None
     code: Credential | None = None
     gm_token: Credential | None = None
+    gm_ticket: Credential | None = None
+    """Extension: a one-time ticket from the GM's link, for the GM's own browser."""
     resume: Credential | None = None
     since: Annotated[int, Field(ge=0)] | None = None
     campaign: Credential | None = None
@@ -104,9 +106,10 @@ class Hello(Frame):
 
     @model_validator(mode="after")
     def _one_credential(self) -> Hello:
-        given = [c for c in (self.code, self.gm_token, self.resume) if c is not None]
+        credentials = (self.code, self.gm_token, self.gm_ticket, self.resume)
+        given = [c for c in credentials if c is not None]
         if len(given) != 1:
-            raise ValueError("a hello carries exactly one of code, gmToken, resume")
+            raise ValueError("a hello carries exactly one of code, gmToken, gmTicket, resume")
         if self.code is not None and self.name is None:
             raise ValueError("joining with a code needs a name")
         if self.since is not None and self.resume is None:
@@ -169,8 +172,27 @@ class PingFrame(Frame):
     id: FrameId | None = None
 
 
+MapCoordinate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""Cell units on the current map; its far bounds are checked against the map itself."""
+
+
+class MapPingFrame(Frame):
+    """Anyone (extension): "look here" on the current map; passed on, never stored."""
+
+    type: Literal["map_ping"]
+    id: FrameId | None = None
+    x: MapCoordinate
+    y: MapCoordinate
+
+
 ClientFrame = Annotated[
-    ActionFrame | DecideFrame | RotateCodeFrame | KickFrame | DecideClaimFrame | PingFrame,
+    ActionFrame
+    | DecideFrame
+    | RotateCodeFrame
+    | KickFrame
+    | DecideClaimFrame
+    | PingFrame
+    | MapPingFrame,
     Field(discriminator="type"),
 ]
 _CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)

@@ -29,6 +29,8 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from vtt_host.server.access import may_read_details
+from vtt_host.server.asset_cache import AssetCache
+from vtt_host.server.conditional import entity_tag, none_match
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,10 @@ PAGE_CSP = (
 ``data:`` images are the page's empty favicon; ``connect-src`` names the WebSocket
 on the page's own host explicitly (ws: and wss:), for browsers whose 'self' does not
 cover it."""
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+"""Content-addressed: the bytes behind a name never change."""
+ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+"""An uploaded SVG must not run script in the host's origin."""
 HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$")
 
 PLACEHOLDER_PAGE = b"""<!doctype html>
@@ -156,6 +162,7 @@ class HttpRoutes:
         self._metrics = metrics
         self._metrics_token = metrics_token
         self._assets = assets
+        self._asset_cache = AssetCache()
         self._web_dir = web_dir
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -196,7 +203,7 @@ class HttpRoutes:
             return self._metrics_answer(self._details_allowed(connection, request))
         match = ASSET_PATH.match(path)
         if match:
-            return await self._asset(match.group(1))
+            return await self._asset(match.group(1), request)
         return await self._web_file(path, request.headers.get_all("Host"))
 
     def _details_allowed(self, connection: ServerConnection, request: Request) -> bool:
@@ -226,22 +233,30 @@ class HttpRoutes:
             {"Cache-Control": "no-store"},
         )
 
-    async def _asset(self, sha: str) -> Response:
+    async def _asset(self, sha: str, request: Request) -> Response:
+        """An asset, or 304 when the browser already has it; HEAD reads no bytes."""
         found = self._assets.path(sha) if self._assets is not None else None
         if found is None:
             return text_response(http.HTTPStatus.NOT_FOUND, "no such asset\n")
-        data = await asyncio.to_thread(found.read_bytes)
-        return response(
-            http.HTTPStatus.OK,
-            data,
-            content_type(found),
-            {
-                # Content-addressed: the bytes behind a name never change.
-                "Cache-Control": "public, max-age=31536000, immutable",
-                # An uploaded SVG must not run script in the host's origin.
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-            },
-        )
+        headers = {
+            "Date": email.utils.formatdate(usegmt=True),
+            "Connection": "close",
+            "ETag": entity_tag(sha),
+            "Cache-Control": ASSET_CACHE_CONTROL,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": ASSET_CSP,
+        }
+        if none_match(request.headers.get_all("If-None-Match"), sha):
+            status = http.HTTPStatus.NOT_MODIFIED
+            return Response(status.value, status.phrase, Headers(headers.items()), b"")
+        headers["Content-Type"] = content_type(found)
+        if request.method == "HEAD":
+            size = (await asyncio.to_thread(found.stat)).st_size
+            headers["Content-Length"] = str(size)
+            return Response(200, "OK", Headers(headers.items()), b"")
+        data = await self._asset_cache.read(sha, found)
+        headers["Content-Length"] = str(len(data))
+        return Response(200, "OK", Headers(headers.items()), data)
 
     async def _web_file(self, path: str, hosts: list[str]) -> Response:
         page_headers = {

@@ -244,6 +244,9 @@ class RegistrationLimiter:
         return len(self._by_address)
 
 
+PING_BURST = 5
+PINGS_PER_S = 2.0
+"""Map pings per connection, within the frame limit: enough to point, not to spam."""
 MAX_FRAME_BYTES = 1024 * 1024
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 10_000
@@ -279,6 +282,8 @@ class HostLimits:
     burst_frames: int = BURST_FRAMES
     over_limit_close_s: float = OVER_LIMIT_CLOSE_S
     hello_timeout_s: float = HELLO_TIMEOUT_S
+    ping_burst: int = PING_BURST
+    pings_per_s: float = PINGS_PER_S
     # failed hellos (4001), per address and host-wide, and the join codes they slow
     failed_hellos: int = FAILED_HELLOS_PER_ADDRESS
     failed_hellos_host_wide: int = FAILED_HELLOS_HOST_WIDE

@@ -57,6 +57,9 @@ class Metrics:
     hellos_refused: Counter[int] = field(default_factory=Counter)
     hellos_slowed: int = 0
     closed_slow: int = 0
+    pings: Counter[str] = field(default_factory=Counter)
+    """Map pings by outcome: ``everyone``, ``gm_only``, ``sender_only``, ``refused``,
+    ``rate_limited``."""
     ack_latency: Histogram = field(default_factory=Histogram)
 
     def action(self, status: str, code: str = "") -> None:
@@ -125,6 +128,15 @@ class Metrics:
             "counter",
             "Connections closed because their send queue overflowed",
             [f"vtt_slow_clients_closed_total {self.closed_slow}"],
+        )
+        metric(
+            "vtt_map_pings_total",
+            "counter",
+            "Map pings by outcome (who they reached, or why they were dropped)",
+            [
+                f'vtt_map_pings_total{{outcome="{outcome}"}} {count}'
+                for outcome, count in sorted(self.pings.items())
+            ],
         )
         metric(
             "vtt_ack_latency_seconds",

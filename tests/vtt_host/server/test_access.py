@@ -9,6 +9,7 @@ from vtt_host.server.access import (
     bearer_token,
     is_local_request,
     is_loopback,
+    is_own_loopback_origin,
     may_read_details,
     names_loopback,
     valid_metrics_token,
@@ -120,3 +121,25 @@ def test_details_need_this_machine_or_the_token() -> None:
 )
 def test_metrics_tokens(token: str, valid: bool) -> None:
     assert valid_metrics_token(token) is valid
+
+
+@pytest.mark.parametrize(
+    ("origin", "own"),
+    [
+        ("http://127.0.0.1:8765", True),
+        ("http://localhost:8765", True),
+        ("http://[::1]:8765", True),
+        ("http://127.1.2.3:8765", True),
+        ("http://127.0.0.1", False),
+        ("http://127.0.0.1:80", False),
+        ("https://127.0.0.1:8765", False),
+        ("http://127.0.0.1:8765/", False),
+        ("http://user@127.0.0.1:8765", False),
+        ("http://localhost.evil.example:8765", False),
+        ("http://192.168.1.5:8765", False),
+        ("null", False),
+        ("", False),
+    ],
+)
+def test_only_this_hosts_own_loopback_page_is_its_origin(origin: str, own: bool) -> None:
+    assert is_own_loopback_origin(origin, 8765) is own
