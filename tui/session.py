@@ -211,6 +211,7 @@ class GmSession:
             host=self.config.host,
             port=port,
             assets=self.lib.assets,
+            previews=self.lib.previews,
             metrics_token=self.config.metrics_token,
         )
         for live in self._served.values():

@@ -33,6 +33,7 @@ from vtt_host.growth import change_bytes
 from vtt_host.live import DEFAULT_BACKUP_POLICY, LiveCampaign, asset_files
 from vtt_host.migrations import MIGRATIONS, migrate, needs_migration
 from vtt_host.patching import apply_ops_unchecked
+from vtt_host.previews import PreviewStore
 from vtt_host.schema import SCHEMA_VERSION, new_state, validate_state
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Library:
         self.store = store
         self.backups = backups
         self.assets = AssetStore(data_dir)
+        self.previews = PreviewStore(data_dir, self.assets)
         self.recovery_reports = reports
         self._policy = policy
         self._live: dict[str, LiveCampaign] = {}

@@ -103,6 +103,7 @@ class ServingSession:
                 host=options.host,
                 port=options.port,
                 assets=library.assets,
+                previews=library.previews,
                 open_campaign=None,
                 limits=limits,
                 metrics_token=options.metrics_token,

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage import dump_plain
+from vtt_host.filters import fog_units, touches_fog
 from vtt_host.handouts import HANDOUTS, handout_view, visible_to
 from vtt_host.patching import Op, parse_path
-from vtt_host.references import collection_referrers, referrers
+from vtt_host.references import SESSION, collection_referrers, referrers, visible
 from vtt_host.views import ENTITY_COLLECTIONS as HIDEABLE
 from vtt_host.views import GM_SETTINGS, NPC_HIT_POINTS, Audience, entity_view, hp_masked, view
 
@@ -34,6 +35,9 @@ _encode = dump_plain
 snapshot no reader accepts is never written or sent (the change stops loudly instead)."""
 
 EntityKey = tuple[str, str]
+VISIBILITY_FIELDS = frozenset({"hidden", "type", "owner"})
+"""Fields whose change may show or hide an entity to players (an actor's kind and owner
+decide whether fog may hide it), and so the references to it."""
 
 
 class SnapshotEncoder:
@@ -61,16 +65,34 @@ class SnapshotEncoder:
                 ):
                     self._mark_every("actors")  # what players read of every NPC's hp
                     continue
+                if touches_fog(self._state, tokens):
+                    self._mark_fogged(tokens)
                 if tokens[0] not in ENTITY_COLLECTIONS:
                     continue
                 if len(tokens) == 1:
                     self._mark_all(tokens[0])
                     continue
                 self._mark(tokens[0], tokens[1])
-                if len(tokens) == 2 or tokens[2] == "hidden":  # its visibility may change
-                    for unit in referrers(self._state, tokens[0], tokens[1]):
-                        if unit[0] in ENTITY_COLLECTIONS:
-                            self._mark(unit[0], unit[1])
+                if len(tokens) == 2 or tokens[2] in VISIBILITY_FIELDS:  # it may show or hide
+                    self._mark_referrers(tokens[0], tokens[1])
+
+    def _mark_referrers(self, collection: str, key: str) -> None:
+        for unit in referrers(self._state, collection, key):
+            if unit[0] in ENTITY_COLLECTIONS:
+                self._mark(unit[0], unit[1])
+
+    def _mark_fogged(self, tokens: tuple[str, ...]) -> None:
+        """Fog, the current map or a token moved: the actors fog may have shown or
+        hidden (those of one row, for a row of the fog), and what names them."""
+        if tokens[:2] == (SESSION, "tokenPositions") and len(tokens) > 2:
+            if tokens[2] in self._state["actors"]:
+                self._mark("actors", tokens[2])
+                self._mark_referrers("actors", tokens[2])
+            return
+        row = tokens[4] if tokens[0] == "maps" and len(tokens) > 4 else None
+        for unit in fog_units(self._state, row=row):
+            if unit[0] in ENTITY_COLLECTIONS:
+                self._mark(unit[0], unit[1])
 
     def _mark(self, collection: str, key: str) -> None:
         self._joined.pop((collection, True), None)
@@ -202,7 +224,7 @@ class SnapshotEncoder:
         elif collection == HANDOUTS:
             # Whom it is shown to is decided per player (``_personal_collection``).
             self._public[key] = f"{name}:{_encode(handout_view(entity))}".encode()
-        elif entity.get("hidden", False):
+        elif not visible(self._state, collection, entity_id):
             self._public[key] = None
         else:
             shown = entity_view(self._state, collection, entity)

@@ -53,6 +53,17 @@ def random_change(state: dict, rng: random.Random) -> list[dict]:
               "value": rng.choice([None, *PLAYERS])}],
             [{"op": "add", "path": f"/actors/{actor}/hp",
               "value": {"current": rng.randint(-2, 9), "max": 9, "temp": 0}}],
+            # Fog of war: which tokens it hides changes with each of these.
+            [{"op": "replace", "path": f"/maps/{game_map}/fog/enabled",
+              "value": rng.random() < 0.7}],
+            [{"op": "add", "path": f"/maps/{game_map}/fog/revealed/{rng.randint(0, 15)}",
+              "value": [[0, rng.randint(1, 20)]]}],
+            [{"op": "replace", "path": f"/maps/{game_map}/fog/revealed", "value": {}}],
+            [{"op": "replace", "path": "/currentSession/currentMapId", "value": game_map}],
+            [{"op": "add", "path": f"/currentSession/tokenPositions/{actor}",
+              "value": {"x": rng.randint(0, 23), "y": rng.randint(0, 15)}}],
+            [{"op": "add", "path": f"/actors/{actor}/type",
+              "value": rng.choice(["character", "npc", "monster"])}],
             [{"op": "add", "path": f"/handouts/h{rng.randint(0, 3)}", "value": {
                 "id": "h0", "name": "Letter", "text": "psst", "gmNotes": "forged",
                 "hidden": rng.random() < 0.3,

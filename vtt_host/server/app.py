@@ -63,6 +63,7 @@ class Host:
         port: int = 0,
         # what to serve besides campaigns
         assets: AssetLookup | None = None,
+        previews: AssetLookup | None = None,
         web_dir: Path | None = DEFAULT_WEB_DIR,
         open_campaign: OpenCampaign | None = None,
         # protection
@@ -104,6 +105,7 @@ class Host:
             metrics=self._render_metrics,
             metrics_token=self.metrics_token,
             assets=assets,
+            previews=previews,
             web_dir=web_dir,
         )
         self._gm_tickets = GmTickets(clock=clock)

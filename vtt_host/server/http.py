@@ -35,7 +35,7 @@ from vtt_host.server.conditional import entity_tag, none_match
 logger = logging.getLogger(__name__)
 
 WS_PATH = "/ws"
-ASSET_PATH = re.compile(r"^/assets/([0-9a-f]{64})$")
+ASSET_PATH = re.compile(r"^/assets/([0-9a-f]{64})(/preview)?$")
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_WEB_FILE_BYTES = 32 * 1024 * 1024
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -156,12 +156,14 @@ class HttpRoutes:
         metrics: Callable[[], str],
         metrics_token: str,
         assets: AssetLookup | None = None,
+        previews: AssetLookup | None = None,
         web_dir: Path | None = DEFAULT_WEB_DIR,
     ) -> None:
         self._health = health
         self._metrics = metrics
         self._metrics_token = metrics_token
         self._assets = assets
+        self._previews = previews
         self._asset_cache = AssetCache()
         self._web_dir = web_dir
 
@@ -203,7 +205,7 @@ class HttpRoutes:
             return self._metrics_answer(self._details_allowed(connection, request))
         match = ASSET_PATH.match(path)
         if match:
-            return await self._asset(match.group(1), request)
+            return await self._asset(match.group(1), request, preview=bool(match.group(2)))
         return await self._web_file(path, request.headers.get_all("Host"))
 
     def _details_allowed(self, connection: ServerConnection, request: Request) -> bool:
@@ -233,20 +235,26 @@ class HttpRoutes:
             {"Cache-Control": "no-store"},
         )
 
-    async def _asset(self, sha: str, request: Request) -> Response:
-        """An asset, or 304 when the browser already has it; HEAD reads no bytes."""
-        found = self._assets.path(sha) if self._assets is not None else None
+    async def _asset(self, sha: str, request: Request, *, preview: bool = False) -> Response:
+        """An asset (or its preview, previews.py), or 304 when the browser already has
+        it; HEAD reads no bytes. A preview is made on its first request."""
+        if preview:
+            lookup, key = self._previews, f"{sha}.preview"
+            found = await asyncio.to_thread(lookup.path, sha) if lookup is not None else None
+        else:
+            key = sha
+            found = self._assets.path(sha) if self._assets is not None else None
         if found is None:
             return text_response(http.HTTPStatus.NOT_FOUND, "no such asset\n")
         headers = {
             "Date": email.utils.formatdate(usegmt=True),
             "Connection": "close",
-            "ETag": entity_tag(sha),
+            "ETag": entity_tag(key),
             "Cache-Control": ASSET_CACHE_CONTROL,
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": ASSET_CSP,
         }
-        if none_match(request.headers.get_all("If-None-Match"), sha):
+        if none_match(request.headers.get_all("If-None-Match"), key):
             status = http.HTTPStatus.NOT_MODIFIED
             return Response(status.value, status.phrase, Headers(headers.items()), b"")
         headers["Content-Type"] = content_type(found)
@@ -254,7 +262,7 @@ class HttpRoutes:
             size = (await asyncio.to_thread(found.stat)).st_size
             headers["Content-Length"] = str(size)
             return Response(200, "OK", Headers(headers.items()), b"")
-        data = await self._asset_cache.read(sha, found)
+        data = await self._asset_cache.read(key, found)
         headers["Content-Length"] = str(len(data))
         return Response(200, "OK", Headers(headers.items()), data)
 

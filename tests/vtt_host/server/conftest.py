@@ -40,6 +40,7 @@ async def make_host(library: Library, campaign: LiveCampaign) -> AsyncIterator[M
 
     async def make(**options: Any) -> Host:
         options.setdefault("assets", library.assets)
+        options.setdefault("previews", library.previews)
         options.setdefault("web_dir", None)
         host = Host(**options)
         await host.add_campaign(campaign)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from tests.vtt_host.test_previews import picture
 from vtt_host.library import Library
 from vtt_host.server import Host
 from vtt_host.server.asset_cache import AssetCache
@@ -133,3 +136,31 @@ async def test_a_failed_read_is_not_kept(tmp_path: Path) -> None:
         with pytest.raises(FileNotFoundError):
             await cache.read("gone", missing)
     assert cache.reads == 2
+
+
+async def test_a_large_map_picture_has_a_small_preview_cached_like_the_picture(
+    library: Library, host: Host
+) -> None:
+    big = picture(2400, 1600)
+    sha = library.assets.put(big, "png")
+
+    status, headers, body = await get(host, f"/assets/{sha}/preview")
+
+    assert status == 200
+    assert headers["content-type"] == "image/webp"
+    assert body[:4] == b"RIFF"
+    with Image.open(io.BytesIO(body)) as shown:
+        assert shown.size == (1024, 683)
+    assert headers["etag"] == f'"{sha}.preview"'
+    assert "immutable" in headers["cache-control"]
+    again = {"If-None-Match": headers["etag"]}
+    assert (await get(host, f"/assets/{sha}/preview", headers=again))[0] == 304
+    assert (await get(host, f"/assets/{sha}", headers=again))[0] == 200  # not the same file
+
+
+async def test_no_preview_of_a_missing_asset_or_of_something_not_a_picture(
+    library: Library, host: Host
+) -> None:
+    assert (await get(host, "/assets/" + "0" * 64 + "/preview"))[0] == 404
+    svg = library.assets.put(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "svg")
+    assert (await get(host, f"/assets/{svg}/preview"))[0] == 404
