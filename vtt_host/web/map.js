@@ -1,8 +1,7 @@
 // The map: grid, optional image, tokens; drag (mouse, pen, touch), tap-to-move and
 // arrow keys move your own tokens.
 
-import { cellText, h, hueFor, initials } from "./dom.js";
-import { health, healthText } from "./health.js";
+import { assetUrl, layoutStacks, newToken, updateToken, watchTokenImages } from "./tokens.js";
 
 const MIN_CELL = 14;
 const MAX_CELL = 120;
@@ -21,6 +20,8 @@ export class MapView {
     this.title = root.querySelector(".map-title");
     this.empty = root.querySelector(".map-empty");
     this.tokens = new Map(); // actorId -> element
+    this.badges = new Map(); // "x,y" -> count badge of a stack
+    this.tip = root.querySelector(".token-tip");
     this.overrides = new Map(); // actorId -> {x, y} while a move is in flight
     this.zoom = "fit";
     this.cell = 40;
@@ -35,8 +36,7 @@ export class MapView {
     root.querySelector("[data-zoom=out]").addEventListener("click", () => this.zoomBy(0.8));
     root.querySelector("[data-zoom=fit]").addEventListener("click", () => this.setZoom("fit"));
     root.querySelector("[data-zoom=mine]").addEventListener("click", () => this.focusMine());
-    this.image.addEventListener("load", () => this.imageLoaded());
-    this.image.addEventListener("error", () => this.imageFailed());
+    watchTokenImages(this.board);
     this.board.addEventListener("pointerdown", (e) => this.pointerDown(e));
     this.board.addEventListener("pointermove", (e) => this.pointerMove(e));
     this.board.addEventListener("pointerup", (e) => this.pointerUp(e));
@@ -91,33 +91,44 @@ export class MapView {
     if (!this.centered) this.centerOnMine();
   }
 
-  // The map's picture, if it has one that loads; without one the plain grid stays.
+  // The map's picture, if it has one that loads. A large picture is decoded off the
+  // main thread: grid and tokens are drawn at once over a plain colour, the picture
+  // appears when it is ready, and one that fails leaves the grid.
   showImage(map) {
-    const sha = typeof map.imageAsset === "string" && /^[0-9a-f]{64}$/.test(map.imageAsset) ? map.imageAsset : "";
-    const src = sha ? `/assets/${sha}` : "";
+    const src = assetUrl(map.imageAsset);
     const size = map.imageSize;
     this.imageSize = size && size.width > 0 && size.height > 0 ? { width: size.width, height: size.height } : null;
-    if (this.image.dataset.src !== src) {
-      this.image.dataset.src = src;
-      this.image.dataset.loaded = "";
-      this.art.hidden = true;
-      this.board.classList.remove("has-image");
-      if (src) this.image.src = src;
-      else this.image.removeAttribute("src");
+    if (this.image.dataset.src === src) return;
+    this.image.dataset.src = src;
+    this.image.dataset.loaded = "";
+    this.art.hidden = true;
+    this.board.classList.remove("has-image");
+    this.board.classList.toggle("image-loading", Boolean(src));
+    if (!src) {
+      this.image.removeAttribute("src");
+      return;
     }
+    this.image.decoding = "async";
+    this.image.src = src;
+    this.image.decode().then(
+      () => this.imageLoaded(src),
+      () => this.imageFailed(src),
+    );
   }
 
-  imageLoaded() {
-    if (!this.image.dataset.src) return;
+  imageLoaded(src) {
+    if (this.image.dataset.src !== src) return;
     this.image.dataset.loaded = "yes";
+    this.board.classList.remove("image-loading");
     this.art.hidden = false;
     this.board.classList.add("has-image");
     this.placeImage();
   }
 
-  imageFailed() {
-    if (!this.image.dataset.src) return;
+  imageFailed(src) {
+    if (this.image.dataset.src !== src) return;
     this.image.dataset.loaded = "";
+    this.board.classList.remove("image-loading");
     this.art.hidden = true;
     this.board.classList.remove("has-image");
     this.onNotice("The map's picture could not be loaded; the grid is shown without it.", "error", true);
@@ -211,19 +222,27 @@ export class MapView {
     const initiative = view.currentSession?.initiative || [];
     const turn = initiative[view.currentSession?.turn ?? -1];
     this.currentActor = view.currentSession?.activeEncounterId && turn ? turn.actorId : null;
+    const ctx = {
+      me: this.me,
+      gm: this.gm,
+      currentActor: this.currentActor,
+      selected: this.selected,
+      pending: false,
+      playerName: (id) => this.playerName(id),
+    };
     const seen = new Set();
     for (const actorId of Object.keys(positions)) {
       const actor = view.actors?.[actorId];
       if (!actor) continue;
       seen.add(actorId);
-      const pos = this.position(actorId);
       let el = this.tokens.get(actorId);
       if (!el) {
-        el = h("button.token", { type: "button", dataset: { actorId } }, h("span.disc"), h("span.name"));
+        el = newToken(actorId);
         this.tokens.set(actorId, el);
         this.board.append(el);
       }
-      this.updateToken(el, actor, pos);
+      ctx.pending = this.overrides.has(actorId);
+      updateToken(el, actor, this.position(actorId), ctx);
     }
     for (const [actorId, el] of this.tokens) {
       if (!seen.has(actorId)) {
@@ -232,49 +251,31 @@ export class MapView {
         if (this.selected === actorId) this.select(null);
       }
     }
+    layoutStacks(this.board, this.tokens, this.badges);
   }
 
-  updateToken(el, actor, pos) {
-    const mine = Boolean(this.me) && actor.owner === this.me;
-    const { x, y } = pos;
-    if (el.dataset.x !== String(x) || el.dataset.y !== String(y)) {
-      el.dataset.x = x;
-      el.dataset.y = y;
-      el.style.setProperty("--x", x);
-      el.style.setProperty("--y", y);
-    }
-    const label = initials(actor.name);
-    const disc = el.firstChild;
-    if (disc.textContent !== label) disc.textContent = label;
-    if (el.lastChild.textContent !== actor.name) el.lastChild.textContent = actor.name;
-    const kind = actor.owner ? "owned" : actor.type || "npc";
-    el.dataset.kind = kind;
-    if (actor.owner) el.style.setProperty("--hue", hueFor(actor.owner));
-    else el.style.removeProperty("--hue");
-    el.classList.toggle("mine", mine);
-    el.classList.toggle("current", actor.id === this.currentActor);
-    el.classList.toggle("pending", this.overrides.has(actor.id));
-    const info = health(actor.hp);
-    const hpText = healthText(info);
-    el.classList.toggle("down", info?.level === "down");
-    if (info && info.level !== "unknown") el.dataset.health = info.level;
-    else delete el.dataset.health;
-    const owner = mine ? "yours" : actor.owner ? `${this.playerName(actor.owner)}'s` : actor.type;
-    const hint = mine ? ". Drag, or use the arrow keys, to move" : "";
-    const spokenHp = hpText ? `, ${info.kind === "status" ? `hit points: ${hpText}` : hpText}` : "";
-    el.setAttribute("aria-label", `${actor.name} (${owner})${spokenHp} at ${cellText(x, y)}${hint}`);
-    el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}${hpText ? ` · ${hpText}` : ""}`;
-    if (mine) el.setAttribute("aria-pressed", String(this.selected === actor.id));
-    else el.removeAttribute("aria-pressed");
+  // A short label over a token, for touch screens where names are not shown.
+  showTip(el) {
+    const actor = this.view.actors?.[el.dataset.actorId];
+    if (!actor || !this.tip) return;
+    this.tip.textContent = actor.name;
+    this.tip.style.setProperty("--x", el.dataset.x);
+    this.tip.style.setProperty("--y", el.dataset.y);
+    this.tip.hidden = false;
+    clearTimeout(this.tipTimer);
+    this.tipTimer = setTimeout(() => {
+      this.tip.hidden = true;
+    }, 2500);
   }
 
   playerName(id) {
     return this.view.players?.[id]?.name || "another player";
   }
 
+  // Whether this page may move the actor's token: its owner's, or any on the GM's page.
   isMine(actorId) {
     const actor = this.view?.actors?.[actorId];
-    return Boolean(actor && this.me && actor.owner === this.me);
+    return Boolean(actor && (this.gm || (this.me && actor.owner === this.me)));
   }
 
   cellAt(clientX, clientY) {
@@ -299,6 +300,7 @@ export class MapView {
   }
 
   pointerDown(event) {
+    this.lastPointerType = event.pointerType;
     const el = event.target.closest(".token");
     if (!el || !this.isMine(el.dataset.actorId)) return;
     if (event.pointerType === "mouse" && event.button !== 0) return;
@@ -362,6 +364,7 @@ export class MapView {
     if (this.suppressClickUntil && performance.now() < this.suppressClickUntil) return;
     const el = event.target.closest(".token");
     if (el) {
+      if (this.lastPointerType === "touch" || !this.board.classList.contains("show-names")) this.showTip(el);
       if (this.isMine(el.dataset.actorId)) {
         this.select(this.selected === el.dataset.actorId ? null : el.dataset.actorId);
       } else if (this.selected) {
