@@ -384,6 +384,11 @@ async function moveToken(actorId, x, y) {
   else if (ack.status === "pending") toast("The GM has to approve that move.", "info");
 }
 
+// Pings are frames of their own, not actions: nothing is stored and no ack comes back.
+function sendPing(x, y) {
+  if (!app.link.send({ type: "map_ping", x, y })) toast("Not connected to the host right now.", "error", true);
+}
+
 async function sendChat(text, to) {
   const action = { kind: "chat", text };
   if (to) action.to = to;
@@ -428,6 +433,8 @@ function frameReceived(frame) {
       : `The GM rejected: ${entry.summary}${entry.reason ? ` — “${entry.reason}”` : ""}`;
     toast(text, entry.approved ? "success" : "error", true);
     $("#alerts").textContent = text;
+  } else if (frame.type === "map_ping") {
+    views.map.showPing(frame);
   } else if (frame.type === "error") {
     toast(frame.message || frame.error, "error");
   }
@@ -490,7 +497,7 @@ function leave() {
 
 function start() {
   const onNotice = (text, kind = "info", quiet = false) => toast(text, kind, quiet);
-  views.map = new MapView($("#map-panel"), { onMove: moveToken, onNotice });
+  views.map = new MapView($("#map-panel"), { onMove: moveToken, onNotice, onPing: sendPing });
   views.chat = new ChatView($("#panel-chat"), { onSend: sendChat, onRoll: roll, onNotice });
   views.chat.onUnread = (count) => {
     const badge = $("#unread");
