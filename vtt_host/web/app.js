@@ -524,6 +524,7 @@ function start() {
   window.addEventListener("pagehide", saveForReload);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saveForReload();
+    else app.link.wake();
   });
 
   app.link = new Link(
