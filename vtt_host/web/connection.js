@@ -60,6 +60,13 @@ export class Link {
     this.open(hello, "join");
   }
 
+  // The GM's page opened from a one-time link of the GM app (only from this machine).
+  joinAsGm(ticket) {
+    this.stopped = false;
+    this.session = null;
+    this.open({ type: "hello", protocol: PROTOCOL, gmTicket: ticket }, "join");
+  }
+
   // Resume a stored session; `view`/`version` may be a cached view or null.
   resume(session, view = null, version = -1) {
     this.stopped = false;

@@ -427,7 +427,7 @@ export class MapView {
   }
 
   boardClick(event) {
-    if (this.suppressClickUntil && performance.now() < this.suppressClickUntil) return;
+    if (this.swallowClick) return;
     const el = event.target.closest(".token");
     if (el) {
       if (this.lastPointerType === "touch" || !this.board.classList.contains("show-names")) this.showTip(el);

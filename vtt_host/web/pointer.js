@@ -6,7 +6,6 @@
 
 const DRAG_THRESHOLD = 5;
 const LONG_PRESS_MS = 500;
-const CLICK_GRACE_MS = 400;
 
 // The cells on the line between two cells, both ends included (Bresenham).
 export function cellsBetween(a, b) {
@@ -137,7 +136,7 @@ export class PointerInput {
     this.touches.delete(event.pointerId);
     if (this.pinch) {
       if (this.touches.size < 2) this.pinch = null;
-      this.map.suppressClickUntil = performance.now() + CLICK_GRACE_MS;
+      this.swallowClick();
       return;
     }
     const g = this.gesture;
@@ -145,9 +144,7 @@ export class PointerInput {
     this.gesture = null;
     clearTimeout(this.longPress);
     const map = this.map;
-    const quiet = () => {
-      map.suppressClickUntil = performance.now() + CLICK_GRACE_MS;
-    };
+    const quiet = () => this.swallowClick();
     if (g.kind === "token") {
       if (g.moved) {
         quiet();
@@ -162,6 +159,14 @@ export class PointerInput {
     } else if (g.moved || g.pinged) {
       quiet();
     }
+  }
+
+  // The click that a drag's own release produces comes in the same task: skip only it.
+  swallowClick() {
+    this.map.swallowClick = true;
+    setTimeout(() => {
+      this.map.swallowClick = false;
+    }, 0);
   }
 
   cancel(event) {
