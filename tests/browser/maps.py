@@ -81,14 +81,19 @@ class Touch:
         touch_points = [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]
         await self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
 
-    async def drag(self, points: list[tuple[float, float]], to: list[tuple[float, float]], steps: int = 6) -> None:
+    async def drag(
+        self, points: list[tuple[float, float]], to: list[tuple[float, float]], steps: int = 6
+    ) -> None:
         """Put fingers down at ``points``, move them to ``to`` in steps, lift them."""
         await self.send("touchStart", points[:1])
         if len(points) > 1:
             await self.send("touchStart", points)
         for step in range(1, steps + 1):
             t = step / steps
-            now = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in zip(points, to, strict=True)]
+            now = [
+                (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+                for a, b in zip(points, to, strict=True)
+            ]
             await self.send("touchMove", now)
         await self.send("touchEnd", [])
 
@@ -124,7 +129,9 @@ def sent_frames(frames: list[str], kind: str) -> list[dict[str, Any]]:
     return found
 
 
-async def frames_sent(frames: list[str], kind: str, count: int = 1, timeout_s: float = 10.0) -> list[dict[str, Any]]:
+async def frames_sent(
+    frames: list[str], kind: str, count: int = 1, timeout_s: float = 10.0
+) -> list[dict[str, Any]]:
     """Wait until at least ``count`` frames of that type were sent; all of them."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

@@ -113,9 +113,4 @@ def encode_flat(width: int, height: int, colour: RGB) -> bytes:
         body += compressor.compress(block if rows == chunk_rows else row * rows)
     body += compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        SIGNATURE
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", bytes(body))
-        + _chunk(b"IEND", b"")
-    )
+    return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", bytes(body)) + _chunk(b"IEND", b"")

@@ -66,7 +66,9 @@ async def test_the_gm_page_shows_every_token_and_moves_places_and_reveals(
 
     # Any token can be dragged; the player's page follows.
     await drag_token(page, goblin, 4, 12)
-    await wait_until(ola.page, f"document.querySelector('.token[data-actor-id=\"{goblin}\"]').dataset.x === '4'")
+    await wait_until(
+        ola.page, f"document.querySelector('.token[data-actor-id=\"{goblin}\"]').dataset.x === '4'"
+    )
     assert await token_cell(ola.page, goblin) == (4, 12)
 
     # An actor not on the map yet: pick it in the list, then tap a square.
@@ -114,7 +116,8 @@ async def test_a_gm_paints_a_reveal_and_the_players_fog_clears_there(
     await paint(master.page, "reveal", [(18, 1), (22, 1), (22, 2)])
     await wait_until(
         pat.page,
-        "(() => { const f = window.vtt.link.view.maps[window.vtt.link.view.currentSession.currentMapId].fog;"
+        "(() => { const view = window.vtt.link.view;"
+        " const f = view.maps[view.currentSession.currentMapId].fog;"
         " return f && f.revealed && f.revealed['1']; })()",
     )
     assert not close(await cell_colour(pat.page, 20, 1), FOG, 30)
@@ -130,7 +133,9 @@ async def test_an_npc_in_fog_never_reaches_the_player_until_revealed(
     """Not in the DOM and not in any frame: neither the NPC's id nor its name."""
     map_id = gm.view["currentSession"]["currentMapId"]
     await applied(gm, {"kind": "set_fog", "mapId": map_id, "enabled": True})
-    ack = await applied(gm, {"kind": "create_actor", "data": {"name": "Lurking Ghoul", "type": "monster"}})
+    ack = await applied(
+        gm, {"kind": "create_actor", "data": {"name": "Lurking Ghoul", "type": "monster"}}
+    )
     ghoul = ack["result"]["id"]
     await applied(gm, {"kind": "move_token", "tokenId": ghoul, "x": 20, "y": 14})
     master = await open_gm_page(browser, table, gm)
@@ -144,7 +149,9 @@ async def test_an_npc_in_fog_never_reaches_the_player_until_revealed(
     assert "Lurking Ghoul" not in await rue.page.content()
     # The GM drags it about inside the fog: still nothing.
     await drag_token(master.page, ghoul, 21, 14)
-    await wait_until(master.page, f"window.vtt.link.view.currentSession.tokenPositions['{ghoul}'].x === 21")
+    await wait_until(
+        master.page, f"window.vtt.link.view.currentSession.tokenPositions['{ghoul}'].x === 21"
+    )
     unseen()
     # Its area revealed: it shows.
     await paint(master.page, "reveal", [(19, 14), (23, 14)])

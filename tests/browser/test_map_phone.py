@@ -19,7 +19,8 @@ GEOMETRY = """() => {
   const map = window.vtt.views.map;
   const v = map.viewport.getBoundingClientRect();
   const b = map.board.getBoundingClientRect();
-  return { cell: map.cell, v: [v.left, v.top, v.right, v.bottom], b: [b.left, b.top, b.right, b.bottom],
+  return { cell: map.cell, v: [v.left, v.top, v.right, v.bottom],
+           b: [b.left, b.top, b.right, b.bottom],
            scroll: [map.viewport.scrollLeft, map.viewport.scrollTop] };
 }"""
 
@@ -30,7 +31,10 @@ async def test_fit_pinch_and_two_finger_pan_on_a_phone(browser: Any, table: Serv
     await page.tap("[data-zoom=fit]")
     fit = await page.evaluate(GEOMETRY)
     v, b = fit["v"], fit["b"]
-    assert b[0] >= v[0] and b[1] >= v[1] and b[2] <= v[2] and b[3] <= v[3], fit
+    assert b[0] >= v[0], fit
+    assert b[1] >= v[1], fit
+    assert b[2] <= v[2], fit
+    assert b[3] <= v[3], fit
 
     touch = await Touch.on(page)
     cx, cy = (v[0] + v[2]) / 2, (v[1] + v[3]) / 2
@@ -54,14 +58,18 @@ SMALL_TARGETS = """() => {
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden') continue;
     const label = el.id || el.dataset.zoom || el.dataset.tool || el.textContent.trim().slice(0, 20);
-    if (r.width < 44 || r.height < 44) small.push(`${label}: ${Math.round(r.width)}x${Math.round(r.height)}`);
-    if ((el.tagName === 'INPUT' || el.tagName === 'SELECT') && parseFloat(style.fontSize) < 16) small.push(`${label}: font ${style.fontSize}`);
+    const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+    if (r.width < 44 || r.height < 44) small.push(`${label}: ${size}`);
+    const field = el.tagName === 'INPUT' || el.tagName === 'SELECT';
+    if (field && parseFloat(style.fontSize) < 16) small.push(`${label}: font ${style.fontSize}`);
   }
   return small;
 }"""
 
 
-async def test_phone_targets_are_finger_sized_and_fields_do_not_zoom(browser: Any, table: Server) -> None:
+async def test_phone_targets_are_finger_sized_and_fields_do_not_zoom(
+    browser: Any, table: Server
+) -> None:
     max_ = await join(browser, table, "Max", **PHONE)
     page = max_.page
     for tab in ("chat", "sheet", "turns", "handouts", "propose"):
@@ -98,6 +106,8 @@ async def test_a_page_shown_again_resumes_if_its_socket_dropped(
     await wait_connected(page)
     goblin = actor_named(gm.view, "Goblin 1")
     await applied(gm, {"kind": "move_token", "tokenId": goblin, "x": 1, "y": 1})
-    await wait_until(page, f"document.querySelector('.token[data-actor-id=\"{goblin}\"]').dataset.x === '1'")
+    await wait_until(
+        page, f"document.querySelector('.token[data-actor-id=\"{goblin}\"]').dataset.x === '1'"
+    )
     assert await token_cell(page, goblin) == (1, 1)
     assert not ned.errors, ned.errors

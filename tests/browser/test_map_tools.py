@@ -85,10 +85,14 @@ async def test_the_ruler_measures_in_the_maps_units_and_diagonal_rules(
     assert await shift_drag(page, (2, 1), (8, 1)) == "6 squares · 30 ft"
     assert await shift_drag(page, (2, 1), (6, 5)) == "4 squares · 20 ft"  # 5-5-5 by default
     map_id = current_map(gm)
-    await inject_map_fields(page, map_id, {"measure": {"perCell": 5, "unit": "ft", "diagonal": "5-10-5"}})
+    await inject_map_fields(
+        page, map_id, {"measure": {"perCell": 5, "unit": "ft", "diagonal": "5-10-5"}}
+    )
     assert await shift_drag(page, (2, 1), (6, 5)) == "6 squares · 30 ft"
     assert await shift_drag(page, (2, 1), (3, 2)) == "1 square · 5 ft"
-    await inject_map_fields(page, map_id, {"measure": {"perCell": 1.5, "unit": "m", "diagonal": "euclidean"}})
+    await inject_map_fields(
+        page, map_id, {"measure": {"perCell": 1.5, "unit": "m", "diagonal": "euclidean"}}
+    )
     assert await shift_drag(page, (2, 1), (5, 5)) == "5 squares · 7.5 m"
     assert await shift_drag(page, (2, 1), (3, 2)) == "1.4 squares · 2.1 m"
     # The ruler is the player's own: nothing about it was sent.
@@ -125,11 +129,20 @@ async def test_p_pings_the_point_under_the_mouse_and_a_ping_shows_its_name(
     await page.keyboard.press("p")
     pings = await frames_sent(hal.sent, "map_ping")
     assert len(pings) == 1, hal.sent[-3:]
-    assert abs(pings[0]["x"] - 12.5) < 0.05 and abs(pings[0]["y"] - 3.25) < 0.05, pings
+    assert abs(pings[0]["x"] - 12.5) < 0.05, pings
+    assert abs(pings[0]["y"] - 3.25) < 0.05, pings
     assert set(pings[0]) == {"type", "x", "y"}
 
     # A ping frame from the host: a ring with the pinger's name, gone after ~3 s.
-    frame = {"type": "map_ping", "from": "p_x", "fromName": "Alice", "mapId": current_map(gm), "x": 5.5, "y": 4.5, "at": 1}
+    frame = {
+        "type": "map_ping",
+        "from": "p_x",
+        "fromName": "Alice",
+        "mapId": current_map(gm),
+        "x": 5.5,
+        "y": 4.5,
+        "at": 1,
+    }
     await page.evaluate("(frame) => window.vtt.link.receive(frame)", frame)
     ping = page.locator(".ping")
     await ping.wait_for()
@@ -148,7 +161,8 @@ async def test_a_long_press_pings_on_a_phone(browser: Any, table: Server, gm: Cl
     await touch.hold(x, y, 700)
     pings = await frames_sent(ivy.sent, "map_ping")
     assert len(pings) == 1, ivy.sent[-3:]
-    assert abs(pings[0]["x"] - 6.5) < 0.1 and abs(pings[0]["y"] - 8.5) < 0.1, pings
+    assert abs(pings[0]["x"] - 6.5) < 0.1, pings
+    assert abs(pings[0]["y"] - 8.5) < 0.1, pings
     # A short tap is not a ping.
     await touch.hold(x, y, 50)
     await page.wait_for_timeout(700)  # past the long press's 500 ms
@@ -167,4 +181,5 @@ async def test_a_ping_reaches_the_other_page(browser: Any, table: Server, gm: Cl
     await ping.wait_for()
     assert await ping.locator(".ping-name").inner_text() == "Jo"
     await jo.page.locator(".ping").wait_for()
-    assert not kai.errors and not jo.errors
+    assert not kai.errors, kai.errors
+    assert not jo.errors, jo.errors
