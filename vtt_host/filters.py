@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vtt_host.fog import current_map, fog_candidates, fog_hideable, fog_of
 from vtt_host.handouts import HANDOUTS
 from vtt_host.handouts import VISIBILITY_FIELDS as HANDOUT_VISIBILITY_FIELDS
 from vtt_host.patching import Op, Tokens, clone_json, join_path, json_equal, parse_path
@@ -26,6 +27,7 @@ from vtt_host.references import (
     referrers,
     seen,
     turn_seen,
+    visible,
 )
 from vtt_host.views import (
     ENTITY_COLLECTIONS,
@@ -200,9 +202,23 @@ class PlayerFilter:
 
     def around(self, op: Op) -> Callable[[], None] | None:
         """Look at the document before ``op``; the returned callable runs after it."""
-        name = op["op"]
-        if name == "test":
+        if op["op"] == "test":
             return None
+        finish = self._op_around(op)
+        fogged = fog_units_of(self.state, op)
+        if not fogged:
+            return finish
+        before = self._snapshot(fogged)
+
+        def after() -> None:
+            if finish is not None:
+                finish()
+            self._send_changes(before)
+
+        return after
+
+    def _op_around(self, op: Op) -> Callable[[], None] | None:
+        name = op["op"]
         tokens = parse_path(op["path"])
         if name in ("move", "copy"):
             return self._resync_around([parse_path(op["from"]), tokens])
@@ -277,16 +293,10 @@ class PlayerFilter:
                 return None
             if field in ENTITY_REFERENCES.get(collection, {}) or (collection, field) == HP_FIELD:
                 return self._reference_around(op, [tokens[:3]])
-            if collection == "actors" and field in MASK_SWITCHES:
-                hp_before = self._snapshot([(collection, entity_id, "hp")])
-
-                def after_switch() -> None:
-                    emit(op)
-                    self._send_changes(hp_before)
-
-                return after_switch
             return lambda: emit(op)
         dependents = self._snapshot(referrers(state, collection, entity_id))
+        switches_hp = was_visible and collection == "actors" and field in MASK_SWITCHES
+        hp_before = self._snapshot([(collection, entity_id, "hp")]) if switches_hp else {}
 
         def shown() -> Any:
             entity = state[collection][entity_id]
@@ -302,6 +312,7 @@ class PlayerFilter:
                     self.result.redacted = True
                 else:
                     emit(op)
+                    self._send_changes(hp_before)
             elif is_visible:
                 emit({"op": "add", "path": path, "value": shown()})
             elif was_visible:
@@ -316,6 +327,8 @@ class PlayerFilter:
         actor_id = tokens[2]
         state, emit = self.state, self.result.ops.append
         was_visible = position_visible(state, actor_id)
+        if may_walk_into_fog(state, actor_id):
+            return self._walk_around(op, tokens)
 
         def after() -> None:
             is_visible = position_visible(state, actor_id)
@@ -328,6 +341,28 @@ class PlayerFilter:
             elif was_visible:
                 emit({"op": "remove", "path": path})
             else:
+                self.result.redacted = True
+
+        return after
+
+    def _walk_around(self, op: Op, tokens: Tokens) -> Callable[[], None]:
+        """A token fog may hide moves: as a plain move while it stays seen (or unseen);
+        when it walks into fog or out of it, its actor and everything naming it go or
+        come with its position."""
+        actor_id = tokens[2]
+        state = self.state
+        was_seen = visible(state, "actors", actor_id)
+        units = [("actors", actor_id), (SESSION, "tokenPositions", actor_id)]
+        before = self._snapshot([*units, *referrers(state, "actors", actor_id)])
+
+        def after() -> None:
+            if visible(state, "actors", actor_id) != was_seen:
+                self._send_changes(before)
+                self.result.redacted = True
+            elif was_seen and position_visible(state, actor_id):
+                self.result.ops.append(op)
+            else:
+                self._send_changes({unit: before[unit] for unit in units[1:]})
                 self.result.redacted = True
 
         return after
@@ -391,21 +426,26 @@ class PlayerFilter:
         head = tokens[0]
         if _writes_hp_setting(tokens):
             return _hp_units(self.state)
+        fogged = fog_units(self.state) if touches_fog(self.state, tokens) else []
         if head in ENTITY_COLLECTIONS:
             if len(tokens) == 1:
-                return collection_referrers(head)
-            return referrers(self.state, head, tokens[1])
+                return [*collection_referrers(head), *fogged]
+            return [*referrers(self.state, head, tokens[1]), *fogged]
         if head == SESSION and len(tokens) > 1 and tokens[1] in ("initiative", "turn"):
             return list(ORDER_UNITS)
-        return []
+        return fogged
 
 
 def _visibility_fields(collection: str) -> frozenset[str]:
-    """Fields whose change may show or hide the whole entity."""
-    return HANDOUT_VISIBILITY_FIELDS if collection == HANDOUTS else _HIDDEN_ONLY
+    """Fields whose change may show or hide the whole entity (an actor's kind and owner
+    decide whether fog may hide it)."""
+    if collection == HANDOUTS:
+        return HANDOUT_VISIBILITY_FIELDS
+    return _ACTOR_VISIBILITY if collection == "actors" else _HIDDEN_ONLY
 
 
 _HIDDEN_ONLY = frozenset({"hidden"})
+_ACTOR_VISIBILITY = _HIDDEN_ONLY | MASK_SWITCHES
 
 
 def _unit_root(tokens: Tokens) -> Tokens:
@@ -424,6 +464,65 @@ def _unit_root(tokens: Tokens) -> Tokens:
 def _outermost(units: set[Tokens]) -> set[Tokens]:
     """Drop the units that lie inside another one (it is resent whole anyway)."""
     return {u for u in units if not any(u[: len(o)] == o and u != o for o in units)}
+
+
+# -- fog: ops that may hide or show every token fog may hide --------------------------
+
+
+def may_walk_into_fog(state: dict[str, Any], actor_id: str) -> bool:
+    """Whether fog may decide this actor's visibility as its token moves."""
+    actors = state.get("actors")
+    return (
+        isinstance(actors, dict)
+        and fog_hideable(actors.get(actor_id))
+        and fog_of(current_map(state)) is not None
+    )
+
+
+def touches_fog(state: dict[str, Any], tokens: Tokens) -> bool:
+    """Whether an op at ``tokens`` may change which tokens fog hides: one on the current
+    map (its fog, or the map whole), on which map is current, on token positions, or a
+    container of those replaced whole."""
+    head = tokens[0]
+    if head == SESSION:
+        return len(tokens) == 1 or tokens[1] in ("currentMapId", "tokenPositions")
+    if head != "maps":
+        return False
+    if len(tokens) == 1:
+        return True
+    session = state.get(SESSION)
+    if not isinstance(session, dict) or tokens[1] != session.get("currentMapId"):
+        return False
+    return len(tokens) == 2 or tokens[2] == "fog"
+
+
+def fog_units(state: dict[str, Any], row: str | None = None) -> list[Tokens]:
+    """Every unit that follows the visibility of the tokens fog may hide (of those
+    standing in ``row`` only, when given)."""
+    positions = state[SESSION].get("tokenPositions")
+    units: list[Tokens] = []
+    for actor_id in fog_candidates(state):
+        if row is not None and str(positions[actor_id].get("y")) != row:
+            continue
+        units.append(("actors", actor_id))
+        units.extend(referrers(state, "actors", actor_id))
+    return list(dict.fromkeys(units))
+
+
+def fog_units_of(state: dict[str, Any], op: Op) -> list[Tokens]:
+    """What an op on the current map's fog, or on which map is current, may show or
+    hide. A token's own move (``_walk_around``) and resynced ops (move, copy, whole
+    containers: ``_dependents``) see to theirs."""
+    if op["op"] in ("move", "copy"):
+        return []
+    tokens = parse_path(op["path"])
+    if tokens[:2] == (SESSION, "tokenPositions") or classify(tokens) == "container":
+        return []
+    if not touches_fog(state, tokens):
+        return []
+    if len(tokens) > 4 and tokens[3] == "revealed":
+        return fog_units(state, row=tokens[4])  # one row of the fog
+    return fog_units(state)
 
 
 def differs_by_player(op: Op) -> bool:

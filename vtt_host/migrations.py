@@ -38,7 +38,13 @@ def _v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+def _v2_to_v3(state: dict[str, Any]) -> dict[str, Any]:
+    """Maps gained fog of war (off, so players see what they saw) and the ruler's
+    settings (5 ft a square, every diagonal step one square): the defaults."""
+    return state
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def needs_migration(state: dict[str, Any]) -> bool:

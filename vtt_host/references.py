@@ -21,7 +21,8 @@ name, its id as the player's ``activeEncounterId``), not the turns of the visibl
 actors fighting in it.
 
 Visibility is the same for every player, so everything here depends on the state
-alone. The one exception, handouts (shown to some players only), is referred to by
+alone: an actor is hidden while the GM hides it, and while its token stands in fog
+(fog.py). The one exception, handouts (shown to some players only), is referred to by
 nothing, so it stays in handouts.py and never reaches this table.
 
 Values that are not what the schema says (a patch halfway through) count as
@@ -33,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vtt_host.fog import in_fog
 from vtt_host.patching import Tokens
 
 SESSION = "currentSession"
@@ -69,12 +71,15 @@ ORDER_UNITS: tuple[Tokens, Tokens] = ((SESSION, "initiative"), (SESSION, "turn")
 
 
 def visible(state: dict[str, Any], collection: str, entity_id: object) -> bool:
-    """Whether players can see the entity (it exists and is not hidden)."""
+    """Whether players can see the entity: it exists, is not hidden, and (an actor)
+    does not stand in fog (fog.py)."""
     entities = state.get(collection)
     if not isinstance(entities, dict) or not isinstance(entity_id, str):
         return False
     entity = entities.get(entity_id)
-    return isinstance(entity, dict) and not entity.get("hidden", False)
+    if not isinstance(entity, dict) or entity.get("hidden", False):
+        return False
+    return collection != "actors" or not in_fog(state, entity_id)
 
 
 def _named(reference: Reference, element: Any) -> Any:

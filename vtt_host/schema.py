@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 from storage import MAX_DOCUMENT_DEPTH, MAX_SAFE_INTEGER, MAX_VERSION, check_plain
 from vtt_host.patching import OP_MEMBERS
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """Bump when the document's shape changes, and register a migration step for it."""
 
 CHANGE_LOG_LIMIT = 200
@@ -190,6 +190,36 @@ class Item(Model):
     gm_notes: Text = ""
 
 
+FogRun = Annotated[list[Annotated[int, Field(ge=0, le=1000)]], Field(min_length=2, max_length=2)]
+
+
+class Fog(Model):
+    """Which cells players see (vtt_host/fog.py has the rules).
+
+    ``revealed`` holds, for each row with revealed cells (its index as a decimal
+    string), the sorted, disjoint, non-touching half-open runs ``[x0, x1)`` of revealed
+    columns. While ``enabled`` is false players see the whole map.
+    """
+
+    enabled: bool = False
+    revealed: dict[str, Annotated[list[FogRun], Field(max_length=500)]] = Field(
+        default_factory=dict
+    )
+
+
+Diagonal = Literal["5-5-5", "5-10-5", "euclidean"]
+
+
+class Measure(Model):
+    """How the ruler counts: ``perCell`` units of ``unit`` a square; a diagonal step
+    costs one square ("5-5-5"), every second one two ("5-10-5"), or its length
+    ("euclidean")."""
+
+    per_cell: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] = 5
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=16)] = "ft"
+    diagonal: Diagonal = "5-5-5"
+
+
 class MapData(Model):
     id: Id
     name: Name
@@ -197,9 +227,28 @@ class MapData(Model):
     image_asset: Sha256 | None = None
     image_size: ImageSize | None = None
     grid: Grid = Field(default_factory=Grid)
+    fog: Fog = Field(default_factory=Fog)
+    measure: Measure = Field(default_factory=Measure)
     layers: list[JsonObject] = Field(default_factory=list)
     lighting: JsonObject = Field(default_factory=dict)
     gm_notes: Text = ""
+
+    @model_validator(mode="after")
+    def _fog_fits_the_grid(self) -> MapData:
+        for key, runs in self.fog.revealed.items():
+            if not key.isdigit() or str(int(key)) != key or int(key) >= self.grid.height:
+                raise ValueError(f"fog row {key!r} is not a row of the {self.grid.height}-row grid")
+            if not runs:
+                raise ValueError(f"fog row {key} is empty (leave it out)")
+            end = -1
+            for start, stop in runs:
+                if not start < stop <= self.grid.width or start <= end:
+                    raise ValueError(
+                        f"fog row {key}: runs must be sorted, apart and within "
+                        f"{self.grid.width} columns"
+                    )
+                end = stop
+        return self
 
 
 class Encounter(Model):
@@ -357,7 +406,7 @@ class ChangeLogEntry(Model):
 class CampaignState(Model):
     """The whole campaign; ``version`` counts every change since it was created."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     id: Id
     version: Version = 0
     created_at: Millis

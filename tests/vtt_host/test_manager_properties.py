@@ -30,9 +30,11 @@ from hypothesis import strategies as st
 from tests.vtt_host.conftest import PLAYERS, caller, ids, table_state
 from vtt_host.actions import GM_CALLER, Caller
 from vtt_host.errors import ActionError
+from vtt_host.fog import in_fog
 from vtt_host.handouts import visible_to
 from vtt_host.manager import Published, StateManager
 from vtt_host.patching import apply_patch
+from vtt_host.references import visible
 from vtt_host.views import GM, Audience, hp_masked, player, view
 
 AUDIENCES = [GM, *(player(pid) for pid in PLAYERS)]
@@ -100,6 +102,11 @@ KINDS = [
     "condition",
     "assign_actor",
     "propose",
+    # Fog of war over the current map.
+    "set_fog",
+    "paint_fog",
+    "gm_move",
+    "fog_patch",
 ]
 
 
@@ -162,6 +169,31 @@ class Actions:
                 "x": rng.randint(-1, 25),
                 "y": rng.randint(0, 16),
             }
+        if kind == "gm_move":  # the GM walks a token (an NPC, mostly) into fog or out
+            npcs = [a for a, e in state["actors"].items() if e["type"] != "character"]
+            return {
+                "kind": "move_token",
+                "tokenId": pick(rng, npcs if rng.random() < 0.8 else actors),
+                "x": rng.randint(0, 23),
+                "y": rng.randint(0, 15),
+            }
+        if kind in ("paint_fog", "set_fog"):
+            current = state["currentSession"]["currentMapId"]
+            game_map = current if current and rng.random() < 0.8 else pick(rng, list(state["maps"]))
+            if kind == "set_fog":
+                return {"kind": kind, "mapId": game_map, "enabled": rng.random() < 0.8}
+            areas = [
+                {
+                    "x": rng.randint(-2, 22),
+                    "y": rng.randint(-2, 15),
+                    "width": rng.randint(1, 12),
+                    "height": rng.randint(1, 8),
+                }
+                for _ in range(rng.randint(1, 3))
+            ]
+            return {"kind": kind, "mapId": game_map, "reveal": rng.random() < 0.6, "areas": areas}
+        if kind == "fog_patch":
+            return {"kind": "patch", "ops": [fog_op(state, rng)]}
         if kind == "remove_token":
             placed = list(state["currentSession"]["tokenPositions"])
             return {"kind": kind, "tokenId": pick(rng, [*placed, *actors[:1]])}
@@ -317,6 +349,33 @@ class Actions:
                 },
             ]
         )
+
+
+def fog_op(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A GM's raw edit of a map's fog, or of which map is current."""
+    game_map = state["currentSession"]["currentMapId"] or pick(rng, list(state["maps"]))
+    fog = f"/maps/{game_map}/fog"
+    row = str(rng.randint(0, 15))
+    start = rng.randint(0, 18)
+    return rng.choice(
+        [
+            {"op": "replace", "path": f"{fog}/enabled", "value": rng.random() < 0.7},
+            {"op": "add", "path": f"{fog}/revealed/{row}", "value": [[start, start + 4]]},
+            {"op": "remove", "path": f"{fog}/revealed/{row}"},
+            {"op": "replace", "path": f"{fog}/revealed", "value": {row: [[0, 20]]}},
+            {"op": "replace", "path": fog, "value": {"enabled": True, "revealed": {}}},
+            {
+                "op": "replace",
+                "path": "/currentSession/currentMapId",
+                "value": pick(rng, [None, *state["maps"]]),
+            },
+            {
+                "op": "move",
+                "from": f"{fog}/revealed/{row}",
+                "path": f"{fog}/revealed/{(int(row) + 1) % 16}",
+            },
+        ]
+    )
 
 
 def inventory_entry(state: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -483,7 +542,7 @@ class Secrets:
 def assert_turn_on_the_same_combatant(full: dict[str, Any], seen: dict[str, Any]) -> None:
     """While players can see the combatant acting, their turn points at it too."""
     order, turn = full["currentSession"]["initiative"], full["currentSession"]["turn"]
-    if not order or full["actors"][order[turn]["actorId"]].get("hidden"):
+    if not order or not visible(full, "actors", order[turn]["actorId"]):
         return
     session = seen["currentSession"]
     assert session["initiative"][session["turn"]]["actorId"] == order[turn]["actorId"]
@@ -520,6 +579,15 @@ def assert_no_secrets_in_view(client: Client) -> None:
         assert "gmNotes" not in frame
         assert '"hidden": true' not in frame
         assert "sharedWith" not in frame
+
+
+def assert_nothing_seen_in_fog(full: dict[str, Any], client: Client) -> None:
+    """A player holds no token, and no actor, of anything standing in fog but player
+    characters and actors players own."""
+    for key in client.view["currentSession"]["tokenPositions"]:
+        assert not in_fog(full, key), f"{client.audience} holds {key}'s position in fog"
+    for key in client.view["actors"]:
+        assert not in_fog(full, key), f"{client.audience} holds {key}, who stands in fog"
 
 
 def assert_hp_as_the_table_shows(full: dict[str, Any], client: Client) -> None:
@@ -622,7 +690,7 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
         secrets.look(client.audience.player_id, client.view)
     callers = [GM_CALLER, *(caller(pid) for pid in PLAYERS)]
     for who, kind, rng in steps:
-        acting = callers[who] if who < len(callers) else GM_CALLER
+        acting = callers[who] if who < len(callers) and kind not in GM_STEPS else GM_CALLER
         state = manager.state
         action = actions.action(dict(state), kind, rng)
         before = copy.deepcopy(dict(state))
@@ -665,6 +733,7 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
             secrets.look(pid, expected)
             assert_no_secrets_in_view(client)
             assert_hp_as_the_table_shows(dict(manager.state), client)
+            assert_nothing_seen_in_fog(dict(manager.state), client)
             assert_turn_on_the_same_combatant(dict(manager.state), client.view)
             new_ops = [
                 op
@@ -681,6 +750,27 @@ async def run_sequence(steps: list[tuple[int, str, random.Random]]) -> None:
                 assert not leaked, f"{pid} was told {leaked} refusing {kind}: {answer}"
 
 
+GM_STEPS = frozenset({"gm_move", "paint_fog", "set_fog", "fog_patch"})
+"""Steps always taken by the GM (fog is theirs, and a player moves only their own)."""
+FOG_KINDS = [
+    *["gm_move"] * 6,
+    *["paint_fog"] * 4,
+    *["set_fog"] * 2,
+    *["fog_patch"] * 3,
+    "move_token",
+    "assign_actor",
+    "update_actor",
+    "reveal",
+    "hide",
+    "start_encounter",
+    "add_combatant",
+    "next_turn",
+    "set_current_map",
+    "patch",
+    "create_actor",
+]
+"""Fog of war, and the tokens it hides walking in and out of it."""
+
 steps_strategy = st.lists(
     st.tuples(st.integers(0, 6), st.sampled_from(KINDS), st.randoms(use_true_random=True)),
     min_size=10,
@@ -694,3 +784,20 @@ def test_clients_track_their_views_and_never_see_secrets(
     steps: list[tuple[int, str, random.Random]],
 ) -> None:
     asyncio.run(run_sequence(steps))
+
+
+fog_steps = st.lists(
+    st.tuples(st.integers(0, 6), st.sampled_from(FOG_KINDS), st.randoms(use_true_random=True)),
+    min_size=10,
+    max_size=60,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fog_steps)
+def test_fog_hides_what_stands_in_it_and_views_still_track(
+    steps: list[tuple[int, str, random.Random]],
+) -> None:
+    """Random fog, reveals and token moves: a player's view never holds an NPC in fog,
+    and always equals the GM's view filtered for them."""
+    asyncio.run(run_sequence([(0, "set_fog", random.Random(0)), *steps]))

@@ -41,6 +41,28 @@ class RemoveToken(Model):
     token_id: Id
 
 
+class FogArea(Model):
+    x: Coordinate
+    y: Coordinate
+    width: Annotated[int, Field(ge=1, le=10_000)]
+    height: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class PaintFog(Model):
+    """Reveal cells of a map to players, or cover them with fog again."""
+
+    kind: Literal["paint_fog"]
+    map_id: Id
+    reveal: bool
+    areas: Annotated[list[FogArea], Field(min_length=1, max_length=4096)]
+
+
+class SetFog(Model):
+    kind: Literal["set_fog"]
+    map_id: Id
+    enabled: bool
+
+
 class Chat(Model):
     kind: Literal["chat"]
     text: ChatText
@@ -173,6 +195,8 @@ class RemovePlayer(Model):
 Action = Annotated[
     MoveToken
     | RemoveToken
+    | PaintFog
+    | SetFog
     | Chat
     | RollDice
     | Propose

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from vtt_host.actions import entities, gm, initiative, presence, table
+from vtt_host.actions import entities, gm, initiative, map_fog, presence, table
 from vtt_host.actions.context import Caller, Compiled, Context
 from vtt_host.actions.models import INTERNAL_KINDS, PLAYER_KINDS, Action, Propose
 from vtt_host.errors import Forbidden, Invalid
@@ -24,6 +24,8 @@ def _propose(state: dict[str, Any], action: Propose, caller: Caller, ctx: Contex
 HANDLERS: dict[str, Handler] = {
     "move_token": table.move_token,
     "remove_token": table.remove_token,
+    "paint_fog": map_fog.paint_fog,
+    "set_fog": map_fog.set_fog,
     "chat": table.chat,
     "roll": table.roll,
     "propose": _propose,
