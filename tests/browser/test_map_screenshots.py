@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,5 +58,4 @@ async def test_map_pictures_for_the_docs(browser: Any, table: Server, gm: Client
             await page.keyboard.up("Shift")
         await page.locator(".ruler-label").wait_for()
         await page.screenshot(path=str(path), animations="disabled")
-        assert Path(path).stat().st_size > 0
         await player.context.close()
