@@ -21,6 +21,7 @@ class Player:
     context: Any
     page: Any
     frames: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     async def player_id(self) -> str:
@@ -52,13 +53,12 @@ async def open_page(browser: Any, server: Server, name: str, **context_options: 
     page.set_default_timeout(TIMEOUT_MS)
     player = Player(name, context, page)
 
+    def text(payload: str | bytes) -> str:
+        return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+
     def on_websocket(ws: Any) -> None:
-        ws.on(
-            "framereceived",
-            lambda payload: player.frames.append(
-                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            ),
-        )
+        ws.on("framereceived", lambda payload: player.frames.append(text(payload)))
+        ws.on("framesent", lambda payload: player.sent.append(text(payload)))
 
     page.on("websocket", on_websocket)
     page.on("pageerror", lambda error: player.errors.append(str(error)))

@@ -1,6 +1,7 @@
 // The players' client: join or resume, keep the view in step, draw the table.
 
 import { ChatView } from "./chat.js";
+import { GmPanel } from "./gm.js";
 import { Link } from "./connection.js";
 import { $, $$, h } from "./dom.js";
 import { HandoutsView } from "./handouts.js";
@@ -13,6 +14,9 @@ const params = new URLSearchParams(location.search);
 const hashParams = new URLSearchParams(location.hash.replace(/^#/, ""));
 const urlCode = params.get("code") || hashParams.get("code") || "";
 const urlCampaign = params.get("campaign") || hashParams.get("campaign") || null;
+// `?gm=<ticket>`: the GM's own page, from a one-time link the GM app makes.
+const gmMode = params.has("gm");
+const gmTicket = params.get("gm") || "";
 
 const ALL = ["header", "map", "chat", "players", "sheet", "turns", "propose", "handouts"];
 
@@ -149,6 +153,13 @@ function claimRefusal(code, reason) {
 }
 
 function refused(code, reason, during) {
+  if (gmMode && code !== 4008) {
+    store.forgetSession(app.link.campaign);
+    app.me = null;
+    app.link.view = null;
+    showJoin("This GM link was not accepted: it works once, within 2 minutes, on the GM's computer. Open a new one from the GM app.");
+    return;
+  }
   if (during === "claim") {
     showJoin(claimRefusal(code, reason));
     return;
@@ -211,6 +222,12 @@ function welcomed(frame, fresh) {
   showGame();
   // Given once, at the first registration; never stored by the page.
   if (frame.recoveryCode) showRecoveryCode(frame.recoveryCode, app.name);
+  if (gmMode && frame.role !== "gm") {
+    // A player's session on the GM's page: never act as a player here.
+    leave();
+    showJoin("This page is the GM's. Open a new GM link from the GM app.");
+    return;
+  }
   if (fresh) {
     app.freshChat = true;
     ALL.forEach((area) => app.dirty.add(area));
@@ -300,10 +317,15 @@ function renderNow() {
     $("#me-name").textContent = view.players?.[app.me]?.name || app.name;
   }
   if (dirty.has("map")) views.map.render(view, app.me);
+  if (gmMode && (dirty.has("map") || dirty.has("sheet"))) {
+    views.gm.render(view);
+    renderFogToggle(view);
+  }
   if (dirty.has("chat") || dirty.has("players")) {
     views.chat.render(view, app.me, { players: dirty.has("players"), messages: dirty.has("chat"), fresh: app.freshChat });
     app.freshChat = false;
   }
+  if (gmMode) return; // the GM's page has the map, the actors and the chat
   if (dirty.has("sheet")) renderSheet($("#sheet"), view, app.me);
   if (dirty.has("handouts")) {
     handoutsFor(app.link.campaign, app.me);
@@ -384,6 +406,67 @@ async function moveToken(actorId, x, y) {
   else if (ack.status === "pending") toast("The GM has to approve that move.", "info");
 }
 
+// -- the GM's page ----------------------------------------------------------------------
+
+function renderFogToggle(view) {
+  const map = views.map.currentMap();
+  const button = $("#fog-toggle");
+  const on = Boolean(map?.fog?.enabled);
+  button.disabled = !map;
+  button.setAttribute("aria-pressed", String(on));
+  button.textContent = on ? "Fog on" : "Fog off";
+}
+
+async function gmAct(action, failure) {
+  const ack = await app.link.act(action);
+  if (ack.status === "rejected") toast(`${failure}: ${explain(ack)}`, "error");
+  return ack;
+}
+
+function paintFog(mapId, reveal, areas) {
+  gmAct({ kind: "paint_fog", mapId, reveal, areas }, "The fog did not change").then((ack) => {
+    if (ack.status === "rejected") {
+      views.map.fog.redraw();
+      views.map.renderFog();
+    }
+  });
+}
+
+function toggleFog() {
+  const map = views.map.currentMap();
+  if (!map) return;
+  gmAct({ kind: "set_fog", mapId: map.id, enabled: !map.fog?.enabled }, "The fog did not change");
+}
+
+function revealActor(id, reveal) {
+  gmAct({ kind: reveal ? "reveal" : "hide", collection: "actors", id }, reveal ? "Not revealed" : "Not hidden");
+}
+
+function placeActor(id) {
+  if (!views.map.currentMap()) {
+    toast("Show a map first.", "error", true);
+    return;
+  }
+  views.map.select(id);
+}
+
+function setupGm() {
+  document.body.classList.add("gm-mode");
+  for (const el of $$(".gm-only")) el.hidden = false;
+  $("#fog-toggle").addEventListener("click", toggleFog);
+  views.map.gm = true;
+  views.map.onPaintFog = paintFog;
+  views.gm = new GmPanel($("#panel-actors"), { onPlace: placeActor, onReveal: revealActor });
+  selectTab($("#tab-actors"));
+  $("#join-title").textContent = "The GM's page";
+  if (gmTicket) history.replaceState(null, "", `${location.pathname}?gm`); // the ticket works once
+}
+
+// Pings are frames of their own, not actions: nothing is stored and no ack comes back.
+function sendPing(x, y) {
+  if (!app.link.send({ type: "map_ping", x, y })) toast("Not connected to the host right now.", "error", true);
+}
+
 async function sendChat(text, to) {
   const action = { kind: "chat", text };
   if (to) action.to = to;
@@ -428,6 +511,8 @@ function frameReceived(frame) {
       : `The GM rejected: ${entry.summary}${entry.reason ? ` — “${entry.reason}”` : ""}`;
     toast(text, entry.approved ? "success" : "error", true);
     $("#alerts").textContent = text;
+  } else if (frame.type === "map_ping") {
+    views.map.showPing(frame);
   } else if (frame.type === "error") {
     toast(frame.message || frame.error, "error");
   }
@@ -453,11 +538,12 @@ function setupTabs() {
   for (const tab of tabs) {
     tab.addEventListener("click", () => selectTab(tab));
     tab.addEventListener("keydown", (event) => {
-      const index = tabs.indexOf(tab);
-      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      const shown = tabs.filter((t) => !t.hidden && t.offsetParent !== null);
+      const index = shown.indexOf(tab);
+      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: shown.length - 1 }[event.key];
       if (next === undefined) return;
       event.preventDefault();
-      selectTab(tabs[(next + tabs.length) % tabs.length], true);
+      selectTab(shown[(next + shown.length) % shown.length], true);
     });
   }
 }
@@ -490,7 +576,7 @@ function leave() {
 
 function start() {
   const onNotice = (text, kind = "info", quiet = false) => toast(text, kind, quiet);
-  views.map = new MapView($("#map-panel"), { onMove: moveToken, onNotice });
+  views.map = new MapView($("#map-panel"), { onMove: moveToken, onNotice, onPing: sendPing });
   views.chat = new ChatView($("#panel-chat"), { onSend: sendChat, onRoll: roll, onNotice });
   views.chat.onUnread = (count) => {
     const badge = $("#unread");
@@ -517,6 +603,7 @@ function start() {
   window.addEventListener("pagehide", saveForReload);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") saveForReload();
+    else app.link.wake();
   });
 
   app.link = new Link(
@@ -533,8 +620,14 @@ function start() {
   app.views = views;
   window.vtt = app; // for debugging from the console and for tests
 
-  const saved = store.loadSession(urlCampaign);
-  if (saved && saved.session) {
+  if (gmMode) setupGm();
+  const saved = gmTicket ? null : store.loadSession(urlCampaign);
+  if (gmTicket) {
+    app.name = "GM";
+    $("#loading").hidden = false;
+    showGame();
+    app.link.joinAsGm(gmTicket);
+  } else if (saved && saved.session) {
     app.name = saved.name || "";
     app.me = saved.playerId;
     const cached = store.loadView(saved.campaign, saved.session);
@@ -550,6 +643,8 @@ function start() {
       $("#loading").hidden = false;
     }
     app.link.resume(saved.session, cached ? cached.view : null, cached ? cached.version : -1);
+  } else if (gmMode) {
+    showJoin("This GM link has been used. Open a new one from the GM app.");
   } else {
     showJoin("");
   }

@@ -19,6 +19,7 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000, 15000];
 const PING_EVERY_MS = 20000;
 const PING_TIMEOUT_MS = 10000;
 const ACK_TIMEOUT_MS = 15000;
+const WAKE_PONG_TIMEOUT_MS = 4000;
 
 export class Link {
   // handlers: onWelcome(welcome, fresh), onPatch(frame), onFrame(frame),
@@ -57,6 +58,13 @@ export class Link {
     const hello = { type: "hello", protocol: PROTOCOL, name, code };
     if (recovery) hello.recovery = recovery;
     this.open(hello, "join");
+  }
+
+  // The GM's page opened from a one-time link of the GM app (only from this machine).
+  joinAsGm(ticket) {
+    this.stopped = false;
+    this.session = null;
+    this.open({ type: "hello", protocol: PROTOCOL, gmTicket: ticket }, "join");
   }
 
   // Resume a stored session; `view`/`version` may be a cached view or null.
@@ -298,21 +306,50 @@ export class Link {
 
   startPing() {
     this.stopPing();
-    this.pingTimer = setInterval(() => {
-      if (!this.send({ type: "ping" })) return;
-      clearTimeout(this.pongTimer);
-      this.pongTimer = setTimeout(() => {
-        // No answer: the socket is dead even if the browser has not noticed.
-        const ws = this.ws;
-        if (ws) {
-          this.ws = null;
-          ws.onclose = null;
-          ws.close();
-          this.failWaiting("the host stopped answering");
-          this.closed(1006, "The host stopped answering.", "resume");
-        }
-      }, PING_TIMEOUT_MS);
-    }, PING_EVERY_MS);
+    this.pingTimer = setInterval(() => this.probe(PING_TIMEOUT_MS), PING_EVERY_MS);
+  }
+
+  // Ask the host for a pong; without one in time the socket is dead even if the
+  // browser has not noticed (a phone that slept, a network that changed).
+  probe(timeoutMs) {
+    if (!this.send({ type: "ping" })) return;
+    clearTimeout(this.pongTimer);
+    this.pongTimer = setTimeout(() => this.dropDead("The host stopped answering."), timeoutMs);
+  }
+
+  dropDead(reason) {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    ws.onclose = null;
+    ws.onmessage = null;
+    try {
+      ws.close();
+    } catch {
+      /* already closed */
+    }
+    this.stopPing();
+    this.failWaiting("the host stopped answering");
+    this.closed(1006, reason, "resume");
+  }
+
+  // The page is shown again: reconnect now if the socket dropped meanwhile, and check
+  // quickly that one which looks open still answers.
+  wake() {
+    if (this.stopped || !this.session) return;
+    const open = this.ws && this.ws.readyState === WebSocket.OPEN;
+    if (open && this.welcomed) {
+      this.probe(WAKE_PONG_TIMEOUT_MS);
+      return;
+    }
+    if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;
+    if (this.ws) {
+      this.dropDead("The connection dropped while the page was hidden.");
+      this.retryNow();
+      return;
+    }
+    this.welcomed = false;
+    this.retryNow();
   }
 
   stopPing() {

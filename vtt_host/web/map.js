@@ -1,18 +1,27 @@
-// The map: grid, optional image, tokens; drag (mouse, pen, touch), tap-to-move and
-// arrow keys move your own tokens.
+// The map: grid, optional image, fog, tokens, ruler and pings; drag (mouse, pen, touch),
+// tap-to-move and arrow keys move your own tokens (any token on the GM's page).
 
-import { cellText, h, hueFor, initials } from "./dom.js";
-import { health, healthText } from "./health.js";
+import { FogLayer, rowAreas } from "./fog.js";
+import { Pings } from "./pings.js";
+import { PointerInput } from "./pointer.js";
+import { Ruler } from "./ruler.js";
+import { assetUrl, layoutStacks, newToken, updateToken, watchTokenImages } from "./tokens.js";
 
 const MIN_CELL = 14;
 const MAX_CELL = 120;
-const DRAG_THRESHOLD = 5;
+const PAD = 8; // the viewport's padding around the board
+const MAX_FOG_AREAS = 4096;
 
 export class MapView {
-  constructor(root, { onMove, onNotice }) {
+  constructor(root, { onMove, onNotice, onPing = () => {}, onPaintFog = () => {} }) {
     this.root = root;
     this.onMove = onMove;
     this.onNotice = onNotice;
+    this.onPing = onPing;
+    this.onPaintFog = onPaintFog;
+    this.gm = false;
+    this.tool = "move";
+    this.lastPointer = null;
     this.viewport = root.querySelector(".map-viewport");
     this.board = root.querySelector(".map-board");
     this.art = root.querySelector(".map-art");
@@ -21,6 +30,8 @@ export class MapView {
     this.title = root.querySelector(".map-title");
     this.empty = root.querySelector(".map-empty");
     this.tokens = new Map(); // actorId -> element
+    this.badges = new Map(); // "x,y" -> count badge of a stack
+    this.tip = root.querySelector(".token-tip");
     this.overrides = new Map(); // actorId -> {x, y} while a move is in flight
     this.zoom = "fit";
     this.cell = 40;
@@ -35,13 +46,16 @@ export class MapView {
     root.querySelector("[data-zoom=out]").addEventListener("click", () => this.zoomBy(0.8));
     root.querySelector("[data-zoom=fit]").addEventListener("click", () => this.setZoom("fit"));
     root.querySelector("[data-zoom=mine]").addEventListener("click", () => this.focusMine());
-    this.image.addEventListener("load", () => this.imageLoaded());
-    this.image.addEventListener("error", () => this.imageFailed());
-    this.board.addEventListener("pointerdown", (e) => this.pointerDown(e));
-    this.board.addEventListener("pointermove", (e) => this.pointerMove(e));
-    this.board.addEventListener("pointerup", (e) => this.pointerUp(e));
-    this.board.addEventListener("pointercancel", () => this.cancelDrag());
+    for (const button of root.querySelectorAll("[data-tool]")) {
+      button.addEventListener("click", () => this.setTool(this.tool === button.dataset.tool ? "move" : button.dataset.tool));
+    }
+    watchTokenImages(this.board);
+    this.fog = new FogLayer(this.board);
+    this.ruler = new Ruler(this.board);
+    this.pings = new Pings(this.board);
+    this.input = new PointerInput(this);
     this.board.addEventListener("keydown", (e) => this.keyDown(e));
+    document.addEventListener("keydown", (e) => this.pageKey(e));
     this.board.addEventListener("click", (e) => this.boardClick(e));
     new ResizeObserver(() => {
       if (this.zoom === "fit") this.layout();
@@ -80,6 +94,7 @@ export class MapView {
     this.grid = next;
     this.mapId = map.id;
     this.showImage(map);
+    this.renderFog();
     this.board.setAttribute("aria-label", `${map.name}: ${next.width} by ${next.height} squares`);
     if (gridChanged) {
       this.layout();
@@ -91,33 +106,44 @@ export class MapView {
     if (!this.centered) this.centerOnMine();
   }
 
-  // The map's picture, if it has one that loads; without one the plain grid stays.
+  // The map's picture, if it has one that loads. A large picture is decoded off the
+  // main thread: grid and tokens are drawn at once over a plain colour, the picture
+  // appears when it is ready, and one that fails leaves the grid.
   showImage(map) {
-    const sha = typeof map.imageAsset === "string" && /^[0-9a-f]{64}$/.test(map.imageAsset) ? map.imageAsset : "";
-    const src = sha ? `/assets/${sha}` : "";
+    const src = assetUrl(map.imageAsset);
     const size = map.imageSize;
     this.imageSize = size && size.width > 0 && size.height > 0 ? { width: size.width, height: size.height } : null;
-    if (this.image.dataset.src !== src) {
-      this.image.dataset.src = src;
-      this.image.dataset.loaded = "";
-      this.art.hidden = true;
-      this.board.classList.remove("has-image");
-      if (src) this.image.src = src;
-      else this.image.removeAttribute("src");
+    if (this.image.dataset.src === src) return;
+    this.image.dataset.src = src;
+    this.image.dataset.loaded = "";
+    this.art.hidden = true;
+    this.board.classList.remove("has-image");
+    this.board.classList.toggle("image-loading", Boolean(src));
+    if (!src) {
+      this.image.removeAttribute("src");
+      return;
     }
+    this.image.decoding = "async";
+    this.image.src = src;
+    this.image.decode().then(
+      () => this.imageLoaded(src),
+      () => this.imageFailed(src),
+    );
   }
 
-  imageLoaded() {
-    if (!this.image.dataset.src) return;
+  imageLoaded(src) {
+    if (this.image.dataset.src !== src) return;
     this.image.dataset.loaded = "yes";
+    this.board.classList.remove("image-loading");
     this.art.hidden = false;
     this.board.classList.add("has-image");
     this.placeImage();
   }
 
-  imageFailed() {
-    if (!this.image.dataset.src) return;
+  imageFailed(src) {
+    if (this.image.dataset.src !== src) return;
     this.image.dataset.loaded = "";
+    this.board.classList.remove("image-loading");
     this.art.hidden = true;
     this.board.classList.remove("has-image");
     this.onNotice("The map's picture could not be loaded; the grid is shown without it.", "error", true);
@@ -144,12 +170,10 @@ export class MapView {
     if (this.zoom === "fit") {
       const width = this.viewport.clientWidth - 16;
       const height = this.viewport.clientHeight - 16;
-      cell = Math.min(width / this.grid.width, height / this.grid.height);
-      // On a phone a whole large map would make tokens too small to touch: scroll instead.
-      const least = this.viewport.clientWidth < 600 ? 26 : MIN_CELL;
-      cell = Math.max(least, Math.min(64, Math.floor(cell)));
+      // The whole map, however small that makes it: pinch or + to come closer.
+      cell = Math.max(2, Math.min(64, Math.floor(Math.min(width / this.grid.width, height / this.grid.height))));
     } else {
-      cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.round(this.grid.cellSize * this.zoom)));
+      cell = Math.max(this.leastCell(), Math.min(MAX_CELL, Math.round(this.grid.cellSize * this.zoom)));
     }
     if (!Number.isFinite(cell) || cell <= 0) cell = 40;
     this.cell = cell;
@@ -161,9 +185,42 @@ export class MapView {
     this.placeImage();
   }
 
+  // Zooming out stops at the whole map (or MIN_CELL, if that is smaller still).
+  leastCell() {
+    const width = (this.viewport.clientWidth || 400) - 2 * PAD;
+    const height = (this.viewport.clientHeight || 400) - 2 * PAD;
+    const fit = Math.floor(Math.min(width / this.grid.width, height / this.grid.height));
+    return Math.max(2, Math.min(MIN_CELL, fit));
+  }
+
+  zoomValue() {
+    return this.cell / this.grid.cellSize;
+  }
+
   zoomBy(factor) {
-    const current = this.cell / this.grid.cellSize;
-    this.setZoom(current * factor);
+    this.setZoom(this.zoomValue() * factor);
+  }
+
+  // The map point (in cells) under a page point, and the viewport's size, for zooming
+  // around it without reading layout again on every step.
+  anchorAt(clientX, clientY) {
+    const rect = this.viewport.getBoundingClientRect();
+    const offset = (size, client) => PAD + Math.max(0, (client - 2 * PAD - size) / 2);
+    const width = this.viewport.clientWidth;
+    const height = this.viewport.clientHeight;
+    const bx = this.viewport.scrollLeft + clientX - rect.left - offset(this.cell * this.grid.width, width);
+    const by = this.viewport.scrollTop + clientY - rect.top - offset(this.cell * this.grid.height, height);
+    return { x: bx / this.cell, y: by / this.cell, rect, width, height, offset };
+  }
+
+  // Zoom so that the map point `anchor` lies under page point (clientX, clientY).
+  zoomAnchored(zoom, anchor, clientX, clientY) {
+    this.zoom = zoom;
+    this.layout();
+    const left = anchor.x * this.cell + anchor.offset(this.cell * this.grid.width, anchor.width);
+    const top = anchor.y * this.cell + anchor.offset(this.cell * this.grid.height, anchor.height);
+    this.viewport.scrollLeft = left - (clientX - anchor.rect.left);
+    this.viewport.scrollTop = top - (clientY - anchor.rect.top);
   }
 
   setZoom(zoom) {
@@ -211,19 +268,27 @@ export class MapView {
     const initiative = view.currentSession?.initiative || [];
     const turn = initiative[view.currentSession?.turn ?? -1];
     this.currentActor = view.currentSession?.activeEncounterId && turn ? turn.actorId : null;
+    const ctx = {
+      me: this.me,
+      gm: this.gm,
+      currentActor: this.currentActor,
+      selected: this.selected,
+      pending: false,
+      playerName: (id) => this.playerName(id),
+    };
     const seen = new Set();
     for (const actorId of Object.keys(positions)) {
       const actor = view.actors?.[actorId];
       if (!actor) continue;
       seen.add(actorId);
-      const pos = this.position(actorId);
       let el = this.tokens.get(actorId);
       if (!el) {
-        el = h("button.token", { type: "button", dataset: { actorId } }, h("span.disc"), h("span.name"));
+        el = newToken(actorId);
         this.tokens.set(actorId, el);
         this.board.append(el);
       }
-      this.updateToken(el, actor, pos);
+      ctx.pending = this.overrides.has(actorId);
+      updateToken(el, actor, this.position(actorId), ctx);
     }
     for (const [actorId, el] of this.tokens) {
       if (!seen.has(actorId)) {
@@ -232,49 +297,31 @@ export class MapView {
         if (this.selected === actorId) this.select(null);
       }
     }
+    layoutStacks(this.board, this.tokens, this.badges);
   }
 
-  updateToken(el, actor, pos) {
-    const mine = Boolean(this.me) && actor.owner === this.me;
-    const { x, y } = pos;
-    if (el.dataset.x !== String(x) || el.dataset.y !== String(y)) {
-      el.dataset.x = x;
-      el.dataset.y = y;
-      el.style.setProperty("--x", x);
-      el.style.setProperty("--y", y);
-    }
-    const label = initials(actor.name);
-    const disc = el.firstChild;
-    if (disc.textContent !== label) disc.textContent = label;
-    if (el.lastChild.textContent !== actor.name) el.lastChild.textContent = actor.name;
-    const kind = actor.owner ? "owned" : actor.type || "npc";
-    el.dataset.kind = kind;
-    if (actor.owner) el.style.setProperty("--hue", hueFor(actor.owner));
-    else el.style.removeProperty("--hue");
-    el.classList.toggle("mine", mine);
-    el.classList.toggle("current", actor.id === this.currentActor);
-    el.classList.toggle("pending", this.overrides.has(actor.id));
-    const info = health(actor.hp);
-    const hpText = healthText(info);
-    el.classList.toggle("down", info?.level === "down");
-    if (info && info.level !== "unknown") el.dataset.health = info.level;
-    else delete el.dataset.health;
-    const owner = mine ? "yours" : actor.owner ? `${this.playerName(actor.owner)}'s` : actor.type;
-    const hint = mine ? ". Drag, or use the arrow keys, to move" : "";
-    const spokenHp = hpText ? `, ${info.kind === "status" ? `hit points: ${hpText}` : hpText}` : "";
-    el.setAttribute("aria-label", `${actor.name} (${owner})${spokenHp} at ${cellText(x, y)}${hint}`);
-    el.title = `${actor.name}${actor.owner ? ` — ${mine ? "you" : this.playerName(actor.owner)}` : ""}${hpText ? ` · ${hpText}` : ""}`;
-    if (mine) el.setAttribute("aria-pressed", String(this.selected === actor.id));
-    else el.removeAttribute("aria-pressed");
+  // A short label over a token, for touch screens where names are not shown.
+  showTip(el) {
+    const actor = this.view.actors?.[el.dataset.actorId];
+    if (!actor || !this.tip) return;
+    this.tip.textContent = actor.name;
+    this.tip.style.setProperty("--x", el.dataset.x);
+    this.tip.style.setProperty("--y", el.dataset.y);
+    this.tip.hidden = false;
+    clearTimeout(this.tipTimer);
+    this.tipTimer = setTimeout(() => {
+      this.tip.hidden = true;
+    }, 2500);
   }
 
   playerName(id) {
     return this.view.players?.[id]?.name || "another player";
   }
 
+  // Whether this page may move the actor's token: its owner's, or any on the GM's page.
   isMine(actorId) {
     const actor = this.view?.actors?.[actorId];
-    return Boolean(actor && this.me && actor.owner === this.me);
+    return Boolean(actor && (this.gm || (this.me && actor.owner === this.me)));
   }
 
   cellAt(clientX, clientY) {
@@ -298,59 +345,27 @@ export class MapView {
     this.hint.style.setProperty("--y", cell.y);
   }
 
-  pointerDown(event) {
-    const el = event.target.closest(".token");
-    if (!el || !this.isMine(el.dataset.actorId)) return;
-    if (event.pointerType === "mouse" && event.button !== 0) return;
-    el.setPointerCapture(event.pointerId);
-    this.drag = {
-      el,
-      actorId: el.dataset.actorId,
-      pointerId: event.pointerId,
-      startX: event.clientX,
-      startY: event.clientY,
-      moved: false,
-    };
-  }
-
-  pointerMove(event) {
-    const drag = this.drag;
-    if (!drag || event.pointerId !== drag.pointerId) return;
-    const dx = event.clientX - drag.startX;
-    const dy = event.clientY - drag.startY;
-    if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
-    event.preventDefault();
-    if (!drag.moved) {
-      drag.moved = true;
-      drag.el.classList.add("dragging");
+  dragTo(el, dx, dy, clientX, clientY) {
+    if (!el.classList.contains("dragging")) {
+      el.classList.add("dragging");
       this.board.classList.add("is-dragging");
     }
-    drag.el.style.setProperty("--dx", `${dx}px`);
-    drag.el.style.setProperty("--dy", `${dy}px`);
-    this.showHint(this.cellAt(event.clientX, event.clientY));
+    el.style.setProperty("--dx", `${dx}px`);
+    el.style.setProperty("--dy", `${dy}px`);
+    this.showHint(this.cellAt(clientX, clientY));
   }
 
-  pointerUp(event) {
-    const drag = this.drag;
-    if (!drag || event.pointerId !== drag.pointerId) return;
-    this.drag = null;
-    if (!drag.moved) return; // a tap: the click handler selects
-    this.endDragVisuals(drag.el);
-    drag.suppressClick = true;
-    this.suppressClickUntil = performance.now() + 400;
-    const cell = this.cellAt(event.clientX, event.clientY);
-    const from = this.position(drag.actorId);
+  dropToken(el, clientX, clientY) {
+    this.endDrag(el);
+    const actorId = el.dataset.actorId;
+    const cell = this.cellAt(clientX, clientY);
+    const from = this.position(actorId);
     if (from && cell.x === from.x && cell.y === from.y) return;
-    this.lastDrop = { actorId: drag.actorId, x: cell.x, y: cell.y, at: performance.timeOrigin + performance.now() };
-    this.onMove(drag.actorId, cell.x, cell.y);
+    this.lastDrop = { actorId, x: cell.x, y: cell.y, at: performance.timeOrigin + performance.now() };
+    this.onMove(actorId, cell.x, cell.y);
   }
 
-  cancelDrag() {
-    if (this.drag) this.endDragVisuals(this.drag.el);
-    this.drag = null;
-  }
-
-  endDragVisuals(el) {
+  endDrag(el) {
     el.classList.remove("dragging");
     el.style.removeProperty("--dx");
     el.style.removeProperty("--dy");
@@ -358,10 +373,64 @@ export class MapView {
     this.showHint(null);
   }
 
+  setTool(tool) {
+    this.tool = tool;
+    this.root.dataset.activeTool = tool;
+    for (const button of this.root.querySelectorAll("[data-tool]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.tool === tool));
+    }
+    if (tool !== "measure") this.ruler.hide();
+  }
+
+  renderFog() {
+    const map = this.currentMap();
+    if (map && this.grid) this.fog.render(map, this.grid, this.gm);
+  }
+
+  // The GM's brush strokes become one paint_fog action: runs of cells, row by row.
+  paintDone(cells, reveal) {
+    if (!cells.size || !this.mapId) return;
+    const areas = rowAreas(cells).slice(0, MAX_FOG_AREAS);
+    this.onPaintFog(this.mapId, reveal, areas);
+  }
+
+  // A ping where the pointer is (or was last over the map, or the middle of the view).
+  pingAt(clientX, clientY) {
+    if (!this.grid) return;
+    const rect = this.board.getBoundingClientRect();
+    const x = (clientX - rect.left) / this.cell;
+    const y = (clientY - rect.top) / this.cell;
+    if (x < 0 || y < 0 || x >= this.grid.width || y >= this.grid.height) return;
+    this.onPing(Math.round(x * 100) / 100, Math.round(y * 100) / 100);
+  }
+
+  showPing(frame) {
+    if (!this.grid || frame.mapId !== this.mapId) return null;
+    if (!Number.isFinite(frame.x) || !Number.isFinite(frame.y)) return null;
+    return this.pings.show(frame);
+  }
+
+  pageKey(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+    if (this.board.hidden || !this.grid || this.root.hidden) return;
+    if (event.key === "p" || event.key === "P") {
+      event.preventDefault();
+      const rect = this.viewport.getBoundingClientRect();
+      const p = this.lastPointer;
+      const inside = p && p.x >= rect.left && p.x < rect.right && p.y >= rect.top && p.y < rect.bottom;
+      this.pingAt(inside ? p.x : rect.left + rect.width / 2, inside ? p.y : rect.top + rect.height / 2);
+    } else if (event.key === "Escape") {
+      this.ruler.hide();
+      if (this.tool !== "move") this.setTool("move");
+    }
+  }
+
   boardClick(event) {
-    if (this.suppressClickUntil && performance.now() < this.suppressClickUntil) return;
+    if (this.swallowClick) return;
     const el = event.target.closest(".token");
     if (el) {
+      if (this.lastPointerType === "touch" || !this.board.classList.contains("show-names")) this.showTip(el);
       if (this.isMine(el.dataset.actorId)) {
         this.select(this.selected === el.dataset.actorId ? null : el.dataset.actorId);
       } else if (this.selected) {

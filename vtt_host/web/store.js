@@ -1,7 +1,9 @@
 // What survives a reload: the session token per host and campaign (localStorage), and
 // the last view with its version for a quick resume (sessionStorage, best effort).
 
-const KEY = `vtt-host:${location.host}`;
+const HOST_KEY = `vtt-host:${location.host}`;
+// The GM's page keeps its session apart, so one browser can hold both roles.
+const KEY = new URLSearchParams(location.search).has("gm") ? `${HOST_KEY}:gm` : HOST_KEY;
 
 function read(storage, key) {
   try {
