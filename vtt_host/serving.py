@@ -140,7 +140,9 @@ class ServingSession:
         return f"{self.http_url}?code={quote(self.join_code)}"
 
     def ready_event(self) -> dict[str, Any]:
-        """The ``ready`` line of PROTOCOL.md "Headless start" (plus the join link)."""
+        """The ``ready`` line of PROTOCOL.md "Headless start", plus the join link and a
+        one-time link that opens the GM's map in a browser on this machine (valid for
+        two minutes, once)."""
         return {
             "event": "ready",
             "url": self.host.local_url,
@@ -149,6 +151,7 @@ class ServingSession:
             "joinCode": self.join_code,
             "gmToken": self.gm_token,
             "joinLink": self.join_link,
+            "gmLink": self.host.gm_link(self.campaign.id),
             "announcement": self.announcer.status,
             "metrics": self.host.metrics_url,
             "metricsToken": self.host.metrics_token,

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import Server
-from tests.browser.features import host_speaks
 from tests.browser.helpers import (
     Player,
     actor_named,
@@ -27,9 +26,6 @@ from vtt_host.client import Client
 pytestmark = pytest.mark.slow
 
 FOG = (7, 8, 11)
-needs_fog = pytest.mark.skipif(
-    not host_speaks("paint_fog"), reason="the host does not keep fog yet"
-)
 
 
 async def open_gm_page(browser: Any, server: Server, gm: Client) -> Player:
@@ -102,7 +98,6 @@ async def paint(page: Any, tool: str, cells: list[tuple[int, int]]) -> None:
     await page.click(f"[data-tool={tool}]")
 
 
-@needs_fog
 async def test_a_gm_paints_a_reveal_and_the_players_fog_clears_there(
     browser: Any, table: Server, gm: Client
 ) -> None:
@@ -126,12 +121,6 @@ async def test_a_gm_paints_a_reveal_and_the_players_fog_clears_there(
     await wait_until(pat.page, "document.querySelector('.fog-layer').hidden")
 
 
-@needs_fog
-@pytest.mark.xfail(
-    reason="the host's welcome view (vtt_host/views.py) still holds an NPC standing in fog; "
-    "only patches are filtered (filters.py)",
-    strict=False,
-)
 async def test_an_npc_in_fog_never_reaches_the_player_until_revealed(
     browser: Any, table: Server, gm: Client
 ) -> None:
@@ -168,7 +157,6 @@ async def test_an_npc_in_fog_never_reaches_the_player_until_revealed(
         await applied(gm, {"kind": "delete_actor", "id": ghoul})
 
 
-@needs_fog
 async def test_a_gm_drags_an_npc_out_of_fog_and_the_player_then_sees_it(
     browser: Any, table: Server, gm: Client
 ) -> None:
