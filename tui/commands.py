@@ -66,6 +66,12 @@ COMMANDS: tuple[Command, ...] = (
         "Hide the selected map token from players, or reveal it",
         "toggle_hidden",
     ),
+    Command("Fog of war on or off", "Cover the current map with fog, or lift it", "toggle_fog"),
+    Command(
+        "Reveal around the token",
+        "Show players the squares around the selected token (R covers them again)",
+        "reveal_around(True)",
+    ),
     Command("Undo", "Take back the last GM change", "undo"),
     Command("Show keys", "List every key of the app and of this screen", "app.help"),
     # panels

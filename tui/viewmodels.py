@@ -21,6 +21,7 @@ from tui.describe import (
     player_name,
     values_at,
 )
+from vtt_host.fog import fog_of, in_fog, map_cell_fogged
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,8 @@ class Token:
     y: int
     kind: str
     hidden: bool
+    in_fog: bool = False
+    """Players do not see it: it stands in fog (vtt_host/fog.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,13 @@ class BoardView:
     height: int
     hidden_map: bool
     tokens: tuple[Token, ...]
+    map_id: str | None = None
+    fog: Mapping[str, Any] | None = None
+    """The map's fog while it is on."""
+
+    def fogged(self, x: int, y: int) -> bool:
+        """Whether players see this square as fog."""
+        return self.fog is not None and map_cell_fogged({"fog": self.fog}, x, y)
 
 
 def proposals(state: Mapping[str, Any]) -> tuple[ProposalRow, ...]:
@@ -198,11 +208,18 @@ def board(state: Mapping[str, Any]) -> BoardView:
             y=position["y"],
             kind=actors[actor_id].get("type", "npc"),
             hidden=bool(actors[actor_id].get("hidden")),
+            in_fog=in_fog(dict(state), actor_id),
         )
         for actor_id, position in session["tokenPositions"].items()
         if actor_id in actors
     )
     grid = current["grid"]
     return BoardView(
-        current["name"], grid["width"], grid["height"], bool(current.get("hidden")), tokens
+        current["name"],
+        grid["width"],
+        grid["height"],
+        bool(current.get("hidden")),
+        tokens,
+        map_id,
+        fog_of(current),
     )

@@ -94,6 +94,12 @@ async def test_a_large_map_picture_appears_after_grid_and_tokens(
     assert seen["tokensAt"] <= seen["imageAt"], seen
     assert seen["placeholder"], seen
     assert await page.get_attribute(".map-image", "decoding") == "async"
+    # At Fit the host's small preview is drawn; zoomed in, the whole picture replaces it.
+    assert (await page.get_attribute(".map-image", "src") or "").endswith(f"/assets/{sha}/preview")
+    for _ in range(8):
+        await page.click("[data-zoom=in]")
+    await wait_until(page, "document.querySelector('.map-image').dataset.full === 'yes'", 30_000)
+    assert (await page.get_attribute(".map-image", "src") or "").endswith(f"/assets/{sha}")
     crossroads = next(m for m in gm.view["maps"] if m != big and not gm.view["maps"][m]["hidden"])
     await applied(gm, {"kind": "set_current_map", "mapId": crossroads})
     assert not bea.errors, bea.errors

@@ -8,8 +8,8 @@ import pytest
 
 from storage.assets import AssetStore
 from tests.browser.conftest import ROOT, Server
-from tests.browser.helpers import applied, join, wait_until
-from tests.browser.maps import DESKTOP, PHONE, Touch, cell_point, inject_map_fields
+from tests.browser.helpers import actor_named, applied, join, wait_until
+from tests.browser.maps import DESKTOP, PHONE, Touch, cell_point
 from tests.browser.pngs import encode_rgb
 from vtt_host.client import Client
 
@@ -33,7 +33,10 @@ async def test_map_pictures_for_the_docs(browser: Any, table: Server, gm: Client
     grid = {"width": 24, "height": 16, "cellSize": 24}
     art = {"imageAsset": sha, "imageSize": size, "grid": grid}
     await applied(gm, {"kind": "update_map", "id": map_id, "set": art})
-    fog = {"enabled": True, "revealed": {str(y): [[0, 15]] for y in range(2, 14)}}
+    await applied(gm, {"kind": "set_fog", "mapId": map_id, "enabled": True})
+    in_fog = actor_named(gm.view, "Goblin 2")
+    area = {"x": 0, "y": 2, "width": 15, "height": 12}  # Goblin 2, at (16, 6), stays in fog
+    await applied(gm, {"kind": "paint_fog", "mapId": map_id, "reveal": True, "areas": [area]})
     for name, options, path in (
         ("Uma", DESKTOP, IMAGES / "map-desktop.png"),
         ("Vic", PHONE, IMAGES / "map-phone.png"),
@@ -41,7 +44,8 @@ async def test_map_pictures_for_the_docs(browser: Any, table: Server, gm: Client
         player = await join(browser, table, name, **options)
         page = player.page
         await wait_until(page, "document.querySelector('.map-image').dataset.loaded === 'yes'")
-        await inject_map_fields(page, map_id, {"fog": fog})
+        await page.wait_for_selector(".fog-layer:not([hidden])")
+        assert await page.locator(f'.token[data-actor-id="{in_fog}"]').count() == 0
         if options is PHONE:
             await page.tap("[data-tool=measure]")
             start = await cell_point(page, 3.5, 10.5, scroll=False)

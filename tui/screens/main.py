@@ -63,6 +63,10 @@ PANEL_FOCUS = {
 """What takes the keys when a tab is shown: a panel's bindings work only inside it."""
 
 
+REVEAL_REACH = 3
+"""Squares on each side of the token that r reveals."""
+
+
 class MainScreen(LibraryActions):
     """Six panels in tabs, the status bar and the footer (the library's actions are
     inherited from LibraryActions)."""
@@ -637,6 +641,37 @@ class MainScreen(LibraryActions):
         kind = "reveal" if token.hidden else "hide"
         done = f"{token.name} is {'visible to players' if token.hidden else 'hidden'}"
         self.submit({"kind": kind, "collection": "actors", "id": token.actor_id}, done)
+
+    def action_toggle_fog(self) -> None:
+        board = self.query_one(MapView).board
+        if board.map_id is None:
+            self.notify("Show a map first (m).", severity="warning")
+            return
+        enabled = board.fog is None
+        done = "Fog covers the map: reveal squares with r" if enabled else "The fog is lifted"
+        self.submit({"kind": "set_fog", "mapId": board.map_id, "enabled": enabled}, done)
+
+    def action_reveal_around(self, reveal: bool) -> None:
+        """Reveal (or cover again) the squares within REVEAL_REACH of the selected token:
+        the room a hero walks into, from the keyboard."""
+        view = self.query_one(MapView)
+        token, board = view.selected_token, view.board
+        if token is None or board.map_id is None:
+            self.notify("Select a token on the map first.", severity="warning")
+            return
+        if board.fog is None:
+            self.notify("The fog is off: f covers the map.", severity="warning")
+            return
+        side = 2 * REVEAL_REACH + 1
+        area = {
+            "x": token.x - REVEAL_REACH,
+            "y": token.y - REVEAL_REACH,
+            "width": side,
+            "height": side,
+        }
+        action = {"kind": "paint_fog", "mapId": board.map_id, "reveal": reveal, "areas": [area]}
+        word = "revealed" if reveal else "covered"
+        self.submit(action, f"{side} x {side} squares around {token.name} {word}")
 
     def action_undo(self) -> None:
         self.submit({"kind": "undo"}, "Undone")

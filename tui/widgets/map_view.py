@@ -22,6 +22,9 @@ KIND_STYLES = {
     "npc": Style(color="yellow", bold=True),
 }
 HIDDEN_STYLE = Style(dim=True, italic=True, bgcolor="grey23")
+FOG_STYLE = Style(color="grey39", bgcolor="grey11")
+FOG_TOKEN_STYLE = Style(italic=True, bgcolor="grey15")
+"""Players see fog there; a token in it is the GM's alone."""
 SELECTED_STYLE = Style(reverse=True, bold=True)
 EMPTY_STYLE = Style(dim=True)
 
@@ -37,6 +40,9 @@ class MapView(ScrollView, can_focus=True):
         Binding("right_square_bracket", "cycle(1)", "Next token"),
         Binding("left_square_bracket", "cycle(-1)", "Prev token"),
         Binding("v", "screen.toggle_hidden", "Hide/reveal"),
+        Binding("f", "screen.toggle_fog", "Fog of war on/off", show=False),
+        Binding("r", "screen.reveal_around(True)", "Reveal around the token", show=False),
+        Binding("R", "screen.reveal_around(False)", "Fog again around the token", show=False),
         Binding("m", "screen.choose_map", "Choose the map players see", show=False),
         Binding("t", "screen.place_token", "Place a token (choose the actor)", show=False),
         Binding("x", "screen.remove_token", "Take the selected token off the map", show=False),
@@ -102,9 +108,12 @@ class MapView(ScrollView, can_focus=True):
         for column in range(board.width):
             token = self._cells.get((column, row))
             if token is None:
-                segments.append(Segment("· ", EMPTY_STYLE))
+                fogged = board.fogged(column, row)
+                segments.append(Segment("░░", FOG_STYLE) if fogged else Segment("· ", EMPTY_STYLE))
                 continue
             style = KIND_STYLES.get(token.kind, KIND_STYLES["npc"])
+            if token.in_fog:
+                style += FOG_TOKEN_STYLE
             if token.hidden:
                 style += HIDDEN_STYLE
             if token.actor_id == self.selected:

@@ -7,6 +7,7 @@ import { PointerInput } from "./pointer.js";
 import { Ruler } from "./ruler.js";
 import { assetUrl, layoutStacks, newToken, updateToken, watchTokenImages } from "./tokens.js";
 
+const PREVIEW_SIDE = 1024; // vtt_host/previews.py PREVIEW_SIDE_PX
 const MIN_CELL = 14;
 const MAX_CELL = 120;
 const PAD = 8; // the viewport's padding around the board
@@ -106,16 +107,21 @@ export class MapView {
     if (!this.centered) this.centerOnMine();
   }
 
-  // The map's picture, if it has one that loads. A large picture is decoded off the
-  // main thread: grid and tokens are drawn at once over a plain colour, the picture
-  // appears when it is ready, and one that fails leaves the grid.
+  // The map's picture, if it has one that loads. A large picture comes in two steps:
+  // the host's small preview (`/assets/<sha>/preview`, at most PREVIEW_SIDE px) first,
+  // then the whole picture, but only once the map is zoomed in far enough to show more
+  // than the preview holds. Both decode off the main thread: grid and tokens are drawn
+  // at once over a plain colour, and a picture that fails leaves the grid.
   showImage(map) {
     const src = assetUrl(map.imageAsset);
     const size = map.imageSize;
     this.imageSize = size && size.width > 0 && size.height > 0 ? { width: size.width, height: size.height } : null;
     if (this.image.dataset.src === src) return;
+    this.image.decoding = "async";
     this.image.dataset.src = src;
     this.image.dataset.loaded = "";
+    this.image.dataset.full = "";
+    this.fullWanted = false;
     this.art.hidden = true;
     this.board.classList.remove("has-image");
     this.board.classList.toggle("image-loading", Boolean(src));
@@ -123,21 +129,37 @@ export class MapView {
       this.image.removeAttribute("src");
       return;
     }
-    this.image.decoding = "async";
-    this.image.src = src;
-    this.image.decode().then(
-      () => this.imageLoaded(src),
-      () => this.imageFailed(src),
+    const large = this.imageSize && Math.max(this.imageSize.width, this.imageSize.height) > PREVIEW_SIDE;
+    this.loadPicture(large ? `${src}/preview` : src, src, !large);
+  }
+
+  loadPicture(url, src, full) {
+    const picture = new Image();
+    picture.decoding = "async";
+    picture.src = url;
+    picture.decode().then(
+      () => this.imageLoaded(src, url, full),
+      () => (full || !this.imageSize ? this.imageFailed(src) : this.loadPicture(src, src, true)),
     );
   }
 
-  imageLoaded(src) {
-    if (this.image.dataset.src !== src) return;
+  imageLoaded(src, url, full) {
+    if (this.image.dataset.src !== src || (!full && this.image.dataset.full)) return;
+    this.image.src = url; // decoded already: the swap shows it at once
     this.image.dataset.loaded = "yes";
+    if (full) this.image.dataset.full = "yes";
     this.board.classList.remove("image-loading");
     this.art.hidden = false;
     this.board.classList.add("has-image");
     this.placeImage();
+  }
+
+  // Whether the picture on screen is drawn larger than the preview holds.
+  wantsFullPicture() {
+    if (!this.imageSize || !this.grid) return false;
+    const scale = this.cell / this.grid.cellSize;
+    const shown = Math.max(this.imageSize.width, this.imageSize.height) * scale * (window.devicePixelRatio || 1);
+    return shown > PREVIEW_SIDE * 1.25;
   }
 
   imageFailed(src) {
@@ -155,6 +177,11 @@ export class MapView {
   // into the picture falls on the page's grid at every zoom.
   placeImage() {
     if (!this.grid || !this.image.dataset.loaded) return;
+    if (!this.image.dataset.full && !this.fullWanted && this.wantsFullPicture()) {
+      this.fullWanted = true;
+      const src = this.image.dataset.src;
+      this.loadPicture(src, src, true);
+    }
     const scale = this.cell / this.grid.cellSize;
     const width = this.imageSize?.width || this.image.naturalWidth;
     const height = this.imageSize?.height || this.image.naturalHeight;
