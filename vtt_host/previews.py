@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import logging
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -51,6 +53,20 @@ def make_preview(data: bytes, side: int = PREVIEW_SIDE_PX) -> bytes | None:
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
         logger.info("no preview for a picture Pillow cannot read", exc_info=True)
         return None
+
+
+def large_map_pictures(state: Mapping[str, Any]) -> list[str]:
+    """The assets of the campaign's map pictures that pages show as a preview first:
+    those larger than a preview on their longer side (the page's own rule, map.js)."""
+    found = []
+    maps = state.get("maps")
+    for game_map in maps.values() if isinstance(maps, Mapping) else ():
+        size, sha = game_map.get("imageSize"), game_map.get("imageAsset")
+        if not isinstance(size, Mapping) or not isinstance(sha, str):
+            continue
+        if max(size.get("width", 0), size.get("height", 0)) > PREVIEW_SIDE_PX:
+            found.append(sha)
+    return found
 
 
 class PreviewStore:

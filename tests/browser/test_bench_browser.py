@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 ROWS = [
     "tokens drawn in a player's page",
     "1. floor: static file page load p50",
-    "1. join -> map decoded + tokens drawn p50",
+    "1. join (socket opened) -> map decoded + tokens drawn p50",
     "1.   p50 from navigation: DOM ready / tokens in DOM / image loaded / decoded",
     "2. floor: page ping -> pong p50 / p99",
     "2. drag: pointerup -> token moved in another page p99",

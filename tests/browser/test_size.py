@@ -43,3 +43,18 @@ def test_no_text_of_the_campaign_becomes_markup() -> None:
         if path.suffix in {".js", ".html"}:
             found = parsers.search(path.read_text(encoding="utf-8"))
             assert found is None, f"{path.name} uses {found.group(0) if found else ''}"
+
+
+def test_the_page_asks_for_every_module_at_once() -> None:
+    """Each module is preloaded by the page, so the browser fetches them side by side
+    instead of one import level after another; and every one it preloads is imported."""
+    page = (WEB / "index.html").read_text(encoding="utf-8")
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
+    modules = {p.name for p in WEB.glob("*.js")} - {"app.js"}
+    assert preloaded == modules
+    imported = {
+        name
+        for path in WEB.glob("*.js")
+        for name in re.findall(r'from "\./([^"]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert modules <= imported

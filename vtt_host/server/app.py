@@ -14,7 +14,7 @@ import enum
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 
 from vtt_host.gcpolicy import QuietCollector
+from vtt_host.previews import large_map_pictures
 from vtt_host.server.access import gm_page_may_connect, is_loopback, valid_metrics_token
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
@@ -108,6 +109,8 @@ class Host:
             previews=previews,
             web_dir=web_dir,
         )
+        self._previews = previews
+        self._warming: set[asyncio.Task[Any]] = set()
         self._gm_tickets = GmTickets(clock=clock)
         self._hubs: dict[str, CampaignHub] = {}
         self._hub_lock = asyncio.Lock()
@@ -125,7 +128,18 @@ class Host:
             if hub is None:
                 hub = await CampaignHub.open(backend, self._limits)
                 self._hubs[backend.id] = hub
+                self._warm_previews(backend.manager.state)
             return hub
+
+    def _warm_previews(self, state: Mapping[str, Any]) -> None:
+        """Make the previews of the campaign's large map pictures now, in a thread, so
+        the first player to join does not wait for one (previews.py)."""
+        if self._previews is None:
+            return
+        for sha in large_map_pictures(state):
+            task = asyncio.create_task(asyncio.to_thread(self._previews.path, sha))
+            self._warming.add(task)
+            task.add_done_callback(self._warming.discard)
 
     async def remove_campaign(self, campaign_id: str) -> None:
         """Stop serving a campaign: its players are closed with 1001 and may resume later.
@@ -251,6 +265,8 @@ class Host:
     async def _shutdown(self) -> None:
         self._state = HostState.CLOSING
         self._gate.close()
+        for task in self._warming:
+            task.cancel()  # the thread finishes its picture; nobody waits for it
         if self._collector is not None:
             self._collector.cancel()
         if self._server is not None:

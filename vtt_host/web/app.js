@@ -287,9 +287,25 @@ function areasOf(path) {
   }
 }
 
+// A token moving on the map (a replace of its position) changes the sheet only when it
+// is the player's own: the sheet says where their characters stand, and lists the others
+// on the map without their squares. Drags are the busiest patches: redrawing every card
+// of a 200-token map for each would take longer than the move itself.
+const POSITION = /^\/currentSession\/tokenPositions\/([^/]+)(\/|$)/;
+
+function areasOfOp(op) {
+  const moved = op.op === "replace" || (op.op !== "remove" && op.path.split("/").length > 4);
+  const match = moved ? POSITION.exec(op.path) : null;
+  if (match) {
+    const actor = app.link.view?.actors?.[match[1].replace(/~1/g, "/").replace(/~0/g, "~")];
+    return actor && !gmMode && actor.owner === app.me ? ["map", "sheet"] : ["map"];
+  }
+  return areasOf(op.path);
+}
+
 function patched(frame) {
   for (const op of frame.ops || []) {
-    for (const area of areasOf(op.path)) app.dirty.add(area);
+    for (const area of areasOfOp(op)) app.dirty.add(area);
     if (op.from) for (const area of areasOf(op.from)) app.dirty.add(area);
   }
   scheduleRender();
@@ -316,7 +332,18 @@ function renderNow() {
   if (dirty.has("header") || dirty.has("players")) {
     $("#me-name").textContent = view.players?.[app.me]?.name || app.name;
   }
-  if (dirty.has("map")) views.map.render(view, app.me);
+  if (dirty.has("map")) {
+    views.map.render(view, app.me);
+    // The map first, on its own: the browser paints it (and starts fetching its
+    // picture) before the panels beside it are drawn, a task later.
+    const rest = [...dirty].filter((area) => area !== "map" && area !== "header");
+    if (rest.length) {
+      rest.forEach((area) => app.dirty.add(area));
+      if (gmMode) app.dirty.add("sheet"); // the GM's actors list follows the map
+      scheduleRender();
+      return;
+    }
+  }
   if (gmMode && (dirty.has("map") || dirty.has("sheet"))) {
     views.gm.render(view);
     renderFogToggle(view);
@@ -326,7 +353,7 @@ function renderNow() {
     app.freshChat = false;
   }
   if (gmMode) return; // the GM's page has the map, the actors and the chat
-  if (dirty.has("sheet")) renderSheet($("#sheet"), view, app.me);
+  if (dirty.has("sheet")) renderPanel("sheet", view);
   if (dirty.has("handouts")) {
     handoutsFor(app.link.campaign, app.me);
     views.handouts.render(view);
@@ -342,6 +369,28 @@ function renderNow() {
     badge.hidden = waiting === 0;
     badge.textContent = waiting ? String(waiting) : "";
   }
+}
+
+// Panels drawn only while their tab is open: the sheet lists everyone on the map, and on
+// a crowded map redrawing it behind the chat would hold up the page for nothing.
+const PANELS = {
+  sheet: { panel: "#panel-sheet", draw: (view) => renderSheet($("#sheet"), view, app.me) },
+};
+const stalePanels = new Set();
+
+function renderPanel(name, view) {
+  if ($(PANELS[name].panel).hidden) {
+    stalePanels.add(name);
+    return;
+  }
+  stalePanels.delete(name);
+  PANELS[name].draw(view);
+}
+
+function renderOpenedPanels() {
+  const view = app.link?.view;
+  if (!view || !app.me || gmMode) return;
+  for (const name of [...stalePanels]) renderPanel(name, view);
 }
 
 function renderTurnBar(view) {
@@ -399,8 +448,9 @@ function explain(ack) {
 
 async function moveToken(actorId, x, y) {
   const pos = { x, y };
-  views.map.setOverride(actorId, pos);
-  const ack = await app.link.act({ kind: "move_token", tokenId: actorId, x, y });
+  const answer = app.link.act({ kind: "move_token", tokenId: actorId, x, y }); // sent now
+  views.map.setOverride(actorId, pos); // then drawn where it will be
+  const ack = await answer;
   views.map.clearOverride(actorId, pos);
   if (ack.status === "rejected") toast(`Could not move there: ${explain(ack)}`, "error");
   else if (ack.status === "pending") toast("The GM has to approve that move.", "info");
@@ -527,6 +577,7 @@ function selectTab(tab, focus = false) {
     other.tabIndex = on ? 0 : -1;
     $(`#${other.getAttribute("aria-controls")}`).hidden = !on;
   }
+  renderOpenedPanels();
   if (focus) tab.focus();
   if (tab.id === "tab-chat") views.chat.markRead();
   views.handouts.setOpen(tab.id === "tab-handouts");

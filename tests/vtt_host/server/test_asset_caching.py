@@ -10,11 +10,14 @@ import pytest
 from PIL import Image
 
 from tests.vtt_host.test_previews import picture
+from vtt_host.actions import GM_CALLER
 from vtt_host.library import Library
+from vtt_host.live import LiveCampaign
 from vtt_host.server import Host
 from vtt_host.server.asset_cache import AssetCache
 from vtt_host.server.conditional import none_match
 
+from .conftest import MakeHost
 from .test_http import PNG, get, request
 
 SHA = "ab" * 32
@@ -164,3 +167,25 @@ async def test_no_preview_of_a_missing_asset_or_of_something_not_a_picture(
     assert (await get(host, "/assets/" + "0" * 64 + "/preview"))[0] == 404
     svg = library.assets.put(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "svg")
     assert (await get(host, f"/assets/{svg}/preview"))[0] == 404
+
+
+async def test_previews_of_large_map_pictures_are_made_when_the_campaign_is_served(
+    library: Library, campaign: LiveCampaign, make_host: MakeHost
+) -> None:
+    sha = library.assets.put(picture(2400, 1600), "png")
+    state = campaign.manager.state
+    game_map = state["currentSession"]["currentMapId"]
+    picture_fields = {"imageAsset": sha, "imageSize": {"width": 2400, "height": 1600}}
+    await campaign.manager.submit(
+        {"kind": "update_map", "id": game_map, "set": picture_fields}, GM_CALLER
+    )
+    made = library.data_dir / "previews" / f"{sha}.webp"
+    assert not made.exists()
+
+    await make_host()
+
+    for _ in range(200):
+        if made.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert made.read_bytes()[:4] == b"RIFF"
