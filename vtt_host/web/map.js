@@ -7,6 +7,7 @@ import { PointerInput } from "./pointer.js";
 import { Ruler } from "./ruler.js";
 import { assetUrl, layoutStacks, newToken, updateToken, watchTokenImages } from "./tokens.js";
 
+const TOKEN_SIZE = 64; // px a token is laid out at (style.css .token), then scaled
 const PREVIEW_SIDE = 1024; // vtt_host/previews.py PREVIEW_SIDE_PX
 const MIN_CELL = 14;
 const MAX_CELL = 120;
@@ -203,8 +204,14 @@ export class MapView {
       cell = Math.max(this.leastCell(), Math.min(MAX_CELL, Math.round(this.grid.cellSize * this.zoom)));
     }
     if (!Number.isFinite(cell) || cell <= 0) cell = 40;
+    if (cell !== this.cell) {
+      // Tokens jump to the new scale rather than slide into it.
+      this.board.classList.add("resizing");
+      requestAnimationFrame(() => requestAnimationFrame(() => this.board.classList.remove("resizing")));
+    }
     this.cell = cell;
     this.board.style.setProperty("--cell", `${cell}px`);
+    this.board.style.setProperty("--token-scale", String(cell / TOKEN_SIZE));
     this.board.style.width = `${cell * this.grid.width}px`;
     this.board.style.height = `${cell * this.grid.height}px`;
     this.board.classList.toggle("show-names", cell >= 30);
