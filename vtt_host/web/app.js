@@ -25,6 +25,8 @@ const app = {
   me: null,
   name: "",
   dirty: new Set(),
+  moved: new Set(), // tokens whose position alone changed since the last draw
+  mapWhole: false, // the map needs more than those tokens moved
   renderQueued: false,
   freshChat: true,
   lastTurnKey: null,
@@ -297,16 +299,23 @@ function areasOfOp(op) {
   const moved = op.op === "replace" || (op.op !== "remove" && op.path.split("/").length > 4);
   const match = moved ? POSITION.exec(op.path) : null;
   if (match) {
-    const actor = app.link.view?.actors?.[match[1].replace(/~1/g, "/").replace(/~0/g, "~")];
+    const actorId = match[1].replace(/~1/g, "/").replace(/~0/g, "~");
+    app.moved.add(actorId);
+    const actor = app.link.view?.actors?.[actorId];
     return actor && !gmMode && actor.owner === app.me ? ["map", "sheet"] : ["map"];
   }
-  return areasOf(op.path);
+  const areas = areasOf(op.path);
+  if (areas.includes("map")) app.mapWhole = true;
+  return areas;
 }
 
 function patched(frame) {
   for (const op of frame.ops || []) {
     for (const area of areasOfOp(op)) app.dirty.add(area);
-    if (op.from) for (const area of areasOf(op.from)) app.dirty.add(area);
+    if (op.from) {
+      app.mapWhole = true;
+      for (const area of areasOf(op.from)) app.dirty.add(area);
+    }
   }
   scheduleRender();
 }
@@ -332,8 +341,13 @@ function renderNow() {
   if (dirty.has("header") || dirty.has("players")) {
     $("#me-name").textContent = view.players?.[app.me]?.name || app.name;
   }
+  const moved = app.mapWhole ? null : app.moved;
+  app.moved = new Set();
+  app.mapWhole = false;
   if (dirty.has("map")) {
-    views.map.render(view, app.me);
+    // Tokens that only moved (a drag somewhere at the table) are moved; anything else
+    // draws the map again.
+    if (!moved || !moved.size || !views.map.moveTokens(view, moved)) views.map.render(view, app.me);
     // The map first, on its own: the browser paints it (and starts fetching its
     // picture) before the panels beside it are drawn, a task later.
     const rest = [...dirty].filter((area) => area !== "map" && area !== "header");

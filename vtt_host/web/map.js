@@ -296,13 +296,25 @@ export class MapView {
     return this.overrides.get(actorId) || this.view.currentSession.tokenPositions[actorId];
   }
 
-  renderTokens() {
-    const view = this.view;
+  // Only these tokens moved: update them (and the stacks) and nothing else. False when
+  // that is not enough (a token new to the page, no map): the caller draws it all.
+  moveTokens(view, actorIds) {
+    if (!this.grid || view !== this.view) return false;
     const positions = view.currentSession?.tokenPositions || {};
-    const initiative = view.currentSession?.initiative || [];
-    const turn = initiative[view.currentSession?.turn ?? -1];
-    this.currentActor = view.currentSession?.activeEncounterId && turn ? turn.actorId : null;
-    const ctx = {
+    const ctx = this.tokenContext();
+    for (const actorId of actorIds) {
+      const el = this.tokens.get(actorId);
+      const actor = view.actors?.[actorId];
+      if (!el || !actor || !positions[actorId]) return false;
+      ctx.pending = this.overrides.has(actorId);
+      updateToken(el, actor, this.position(actorId), ctx);
+    }
+    layoutStacks(this.board, this.tokens, this.badges);
+    return true;
+  }
+
+  tokenContext() {
+    return {
       me: this.me,
       gm: this.gm,
       currentActor: this.currentActor,
@@ -310,6 +322,15 @@ export class MapView {
       pending: false,
       playerName: (id) => this.playerName(id),
     };
+  }
+
+  renderTokens() {
+    const view = this.view;
+    const positions = view.currentSession?.tokenPositions || {};
+    const initiative = view.currentSession?.initiative || [];
+    const turn = initiative[view.currentSession?.turn ?? -1];
+    this.currentActor = view.currentSession?.activeEncounterId && turn ? turn.actorId : null;
+    const ctx = this.tokenContext();
     const seen = new Set();
     for (const actorId of Object.keys(positions)) {
       const actor = view.actors?.[actorId];
