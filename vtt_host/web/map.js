@@ -105,7 +105,9 @@ export class MapView {
       this.placeImage();
     }
     this.renderTokens();
-    if (!this.centered) this.centerOnMine();
+    // In the next frame, which lays the page out anyway: reading the viewport's size
+    // now would lay out every new token twice.
+    if (!this.centered) requestAnimationFrame(() => this.centered || this.centerOnMine());
   }
 
   // The map's picture, if it has one that loads. A large picture comes in two steps:
