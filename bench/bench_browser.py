@@ -55,22 +55,13 @@ from bench._harness import Result, percentile, print_table
 from bench._net import HostProcess
 from bench.bench_network import RECOVERY_CODE, give_recovery_codes
 from bench.campaign import large_campaign
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
 from bench.map_image import SIDE, map_png
 from storage.assets import AssetStore
 from vtt_host.client import Client
 from vtt_host.library import Library
 from vtt_host.schema import validate_state
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 CAMPAIGN = "c_bench"
 MAP_ID = "m0"
