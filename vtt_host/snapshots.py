@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage import dump_plain
-from vtt_host.filters import fog_units, touches_fog
+from vtt_host.filters import fog_units, may_walk_into_fog, touches_fog
 from vtt_host.handouts import HANDOUTS, handout_view, visible_to
 from vtt_host.patching import Op, parse_path
 from vtt_host.references import SESSION, collection_referrers, referrers, visible
@@ -85,7 +85,9 @@ class SnapshotEncoder:
         """Fog, the current map or a token moved: the actors fog may have shown or
         hidden (those of one row, for a row of the fog), and what names them."""
         if tokens[:2] == (SESSION, "tokenPositions") and len(tokens) > 2:
-            if tokens[2] in self._state["actors"]:
+            # A move re-encodes the actor only where fog may hide it (the busiest
+            # change of all stays cheap on maps without fog).
+            if may_walk_into_fog(self._state, tokens[2]):
                 self._mark("actors", tokens[2])
                 self._mark_referrers("actors", tokens[2])
             return

@@ -284,3 +284,12 @@ async def test_a_player_cannot_read_a_fogged_monster_through_an_error(
     assert (
         await refused(manager, absent, caller("p1"), NotFound)
     ).message == error.message.replace(goblin, "a_nobody")
+
+
+async def test_a_paint_too_large_to_do_at_once_is_refused_and_changes_nothing(
+    manager: StateManager,
+) -> None:
+    await fog_on(manager)
+    tall = [{"x": 0, "y": 0, "width": 24, "height": 16}] * 2000  # 32,000 rows
+    action = {"kind": "paint_fog", "mapId": MAP, "reveal": True, "areas": tall}
+    assert "at most 20,000 rows" in (await refused(manager, action, GM_CALLER, Invalid)).message

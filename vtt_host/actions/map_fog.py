@@ -14,6 +14,10 @@ from vtt_host.actions.models import PaintFog, SetFog
 from vtt_host.errors import Invalid
 from vtt_host.fog import Area, painted_rows
 
+MAX_PAINTED_ROWS = 20_000
+"""Rows of all areas of one action together: every row is worked on while the table
+waits, and a brush stroke or a whole map is far fewer."""
+
 
 def set_fog(state: dict[str, Any], action: SetFog, caller: Caller, ctx: Context) -> Compiled:
     game_map = find_entity(state, "maps", action.map_id, caller)
@@ -45,6 +49,8 @@ def paint_fog(state: dict[str, Any], action: PaintFog, caller: Caller, ctx: Cont
     ]
     if not areas:
         raise Invalid(f"every area lies outside the {grid['width']} x {grid['height']} grid")
+    if sum(area.height for area in areas) > MAX_PAINTED_ROWS:
+        raise Invalid(f"paint at most {MAX_PAINTED_ROWS:,} rows of squares at once")
     rows = game_map["fog"]["revealed"]
     changed = painted_rows(rows, areas, reveal=action.reveal)
     ops = []
