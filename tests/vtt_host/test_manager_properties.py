@@ -492,6 +492,10 @@ def probes(state: dict[str, Any], rng: random.Random, player_id: str) -> list[tu
             current = actor["hp"]["current"]
             found.append((f"/actors/{key}/hp/current", current, current + 1))
             found.append((f"/actors/{key}/hp", actor["hp"], {"current": -99, "max": 0}))
+    for key, position in state["currentSession"]["tokenPositions"].items():
+        if in_fog(state, key):  # where a monster waits in the dark
+            found.append((f"/currentSession/tokenPositions/{key}", position, {"x": 0, "y": 0}))
+            found.append((f"/actors/{key}/name", state["actors"][key]["name"], "guess"))
     for name in ("chatMessages", "initiative", "pendingActions"):
         for index, element in enumerate(state["currentSession"][name]):
             found.append((f"/currentSession/{name}/{index}", element, {}))
@@ -768,8 +772,12 @@ FOG_KINDS = [
     "set_current_map",
     "patch",
     "create_actor",
+    "probe",
+    "probe",
+    "propose",
 ]
-"""Fog of war, and the tokens it hides walking in and out of it."""
+"""Fog of war, and the tokens it hides walking in and out of it (and players probing
+for them)."""
 
 steps_strategy = st.lists(
     st.tuples(st.integers(0, 6), st.sampled_from(KINDS), st.randoms(use_true_random=True)),
