@@ -164,12 +164,10 @@ def in_fog(state: dict[str, Any], actor_id: str) -> bool:
     position = positions.get(actor_id) if isinstance(positions, dict) else None
     if not isinstance(position, dict):
         return False
-    fog = fog_of(current_map(state))
-    if fog is None:
-        return False
     x, y = position.get("x"), position.get("y")
-    rows = fog.get("revealed")
-    return not (isinstance(rows, dict) and isinstance(x, int) and in_runs(rows.get(str(y)), x))
+    if not isinstance(x, int) or not isinstance(y, int):
+        return fog_of(current_map(state)) is not None  # halfway through a patch
+    return map_cell_fogged(current_map(state), x, y)
 
 
 def fog_candidates(state: dict[str, Any]) -> Iterator[str]:

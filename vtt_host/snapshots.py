@@ -171,15 +171,7 @@ class SnapshotEncoder:
         pieces = self._joined.get((collection, public))
         if pieces is None:
             cache = self._public if public else self._full
-            pieces = [b"{"]
-            for key in self._state[collection]:
-                fragment = cache[(collection, key)]
-                if fragment is None:
-                    continue
-                if len(pieces) > 1:
-                    pieces.append(b",")
-                pieces.append(fragment)
-            pieces.append(b"}")
+            pieces = _object_of(cache[(collection, key)] for key in self._state[collection])
             self._joined[(collection, public)] = pieces
         return pieces
 
@@ -196,21 +188,17 @@ class SnapshotEncoder:
             }
             if not owned:
                 return self._collection(collection, public=True)
-        pieces = [b"{"]
-        for key, entity in state[collection].items():
-            fragment = self._public[(collection, key)]
+
+        def fragment(key: str, entity: dict[str, Any]) -> bytes | None:
+            cached = self._public[(collection, key)]
             if collection == HANDOUTS and not visible_to(state, key, player_id):
-                fragment = None
-            elif collection == "actors" and key in owned and fragment is not None:
+                return None
+            if collection == "actors" and key in owned and cached is not None:
                 shown = entity_view(state, collection, entity, player_id)
-                fragment = f"{_encode(key)}:{_encode(shown)}".encode()
-            if fragment is None:
-                continue
-            if len(pieces) > 1:
-                pieces.append(b",")
-            pieces.append(fragment)
-        pieces.append(b"}")
-        return pieces
+                return f"{_encode(key)}:{_encode(shown)}".encode()
+            return cached
+
+        return _object_of(fragment(key, entity) for key, entity in state[collection].items())
 
     def _encode_entity(self, key: EntityKey) -> None:
         collection, entity_id = key
@@ -231,3 +219,17 @@ class SnapshotEncoder:
         else:
             shown = entity_view(self._state, collection, entity)
             self._public[key] = f"{name}:{_encode(shown)}".encode()
+
+
+def _object_of(fragments: Iterable[bytes | None]) -> list[bytes]:
+    """A JSON object as pieces: ``{``, the fragments that are not None separated by
+    ``,``, ``}``."""
+    pieces = [b"{"]
+    for fragment in fragments:
+        if fragment is None:
+            continue
+        if len(pieces) > 1:
+            pieces.append(b",")
+        pieces.append(fragment)
+    pieces.append(b"}")
+    return pieces

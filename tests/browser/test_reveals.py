@@ -13,13 +13,13 @@ import pytest
 from storage.assets import AssetStore
 from tests.browser.conftest import Server
 from tests.browser.helpers import Player, actor_named, applied, give, join, wait_until
+from tests.browser.maps import DESKTOP
 from tests.browser.pngs import encode_rgb
 from vtt_host.client import Client
 
 pytestmark = pytest.mark.slow
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
+PHONE = {  # a high-density phone screen, unlike maps.PHONE
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
     "is_mobile": True,

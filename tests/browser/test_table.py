@@ -12,6 +12,7 @@ import pytest
 from storage.assets import AssetStore
 from tests.browser.conftest import Server
 from tests.browser.helpers import actor_named, applied, give, join, wait_until
+from tests.browser.maps import DESKTOP, PHONE
 from tests.browser.pngs import RGB, decode, encode_rgb
 from vtt_host.client import Client
 
@@ -19,13 +20,6 @@ pytestmark = pytest.mark.slow
 
 MINUS = "\N{MINUS SIGN}"  # as printed sheets write a negative modifier
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 1,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 # The picture of a 24 x 16 map with 16-pixel cells whose first cell starts at (8, 12):
 # every cell has its own colour, the margin around the grid is magenta, and a dark grid
