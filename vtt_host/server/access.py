@@ -5,8 +5,13 @@ the LAN or behind a tunnel needs to learn. A request is this machine's own only 
 comes from a loopback address, names a loopback host (a page on another site that
 rebinds its DNS name to 127.0.0.1 still sends its own name), and carries no header a
 proxy or tunnel adds: a tunnel client on this machine connects from loopback on behalf
-of anyone. Everything else needs the host's metrics token as a bearer token. Pure
-functions of the peer address and the request's headers.
+of anyone. And never one that came in on the host's relay listener
+(``Host.open_relay_port``), where the tunnel tools deliver strangers: ``ssh -R`` relays
+raw bytes, so a stranger there could send a loopback ``Host`` and no proxy header.
+Everything else needs the host's metrics token as a bearer token.
+
+Server code asks ``from_this_machine`` (and the two checks built on it); the rest are
+pure functions of the peer address and the request's headers.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
+from typing import Any, Protocol
 
+from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 
 FORWARDING_HEADERS = (
@@ -83,8 +90,34 @@ def _one(headers: Headers, name: str) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
+class RelayConnection(ServerConnection):
+    """A connection that came in on the relay listener: a tunnel tool's, made on
+    behalf of anyone, so never this machine's own whatever it says."""
+
+
+class Arrival(Protocol):
+    """What a request arrived on (a websockets ``ServerConnection``)."""
+
+    @property
+    def remote_address(self) -> Any: ...
+
+
+def from_this_machine(connection: Arrival, headers: Headers) -> bool:
+    """Whether a request is this machine's own: the one test every loopback-only route
+    and GM check makes (``is_local_request``, and never through the relay listener)."""
+    if isinstance(connection, RelayConnection):
+        return False
+    remote = connection.remote_address
+    peer = str(remote[0]) if remote else None
+    return is_local_request(peer, headers)
+
+
 def is_local_request(peer: str | None, headers: Headers) -> bool:
-    """A request from this machine, for this machine, not relayed by a proxy."""
+    """A request from this machine, for this machine, not relayed by a proxy.
+
+    The peer and headers alone: server code asks ``from_this_machine``, which also
+    knows which listener the request came in on.
+    """
     if not is_loopback(peer):
         return False
     if any(headers.get_all(name) for name in FORWARDING_HEADERS):
@@ -111,21 +144,21 @@ def holds_token(headers: Headers, token: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
-def gm_page_may_connect(peer: str | None, headers: Headers, port: int) -> bool:
+def gm_page_may_connect(connection: Arrival, headers: Headers, port: int) -> bool:
     """Whether a WebSocket may come in (or resume) as the GM without the GM token.
 
-    Only this machine's own request (``is_local_request``: a tunnel on this machine
-    relays strangers from loopback, with its headers) and, when a browser sent an
-    ``Origin``, only from a page of this host on a loopback name and its port.
+    Only this machine's own request (``from_this_machine``: a tunnel on this machine
+    relays strangers from loopback) and, when a browser sent an ``Origin``, only from
+    a page of this host on a loopback name and its port.
     """
-    if not is_local_request(peer, headers):
+    if not from_this_machine(connection, headers):
         return False
     origins = headers.get_all("Origin")
     return not origins or (len(origins) == 1 and is_own_loopback_origin(origins[0], port))
 
 
-def may_read_details(peer: str | None, headers: Headers, token: str) -> bool:
-    return is_local_request(peer, headers) or holds_token(headers, token)
+def may_read_details(connection: Arrival, headers: Headers, token: str) -> bool:
+    return from_this_machine(connection, headers) or holds_token(headers, token)
 
 
 def valid_metrics_token(token: str) -> bool:

@@ -5,6 +5,10 @@ Use it as ``async with Host(...) as host`` or with ``await host.start()`` and
 connection with 1001 (clients resume against the next start), waits for each
 connection's handler to finish (so players' leaves are journaled), then drops the
 campaigns' mailboxes. The campaigns themselves (and their store) belong to the caller.
+
+``open_relay_port`` adds a second listener on 127.0.0.1 for a tunnel tool on this
+machine to relay to: the same routes and WebSocket, but nothing that arrives there is
+this machine's own (``access.from_this_machine``); it closes with the host.
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ from websockets.datastructures import Headers
 
 from vtt_host.gcpolicy import QuietCollector
 from vtt_host.previews import large_map_pictures
-from vtt_host.server.access import gm_page_may_connect, is_loopback, valid_metrics_token
+from vtt_host.server.access import (
+    RelayConnection,
+    gm_page_may_connect,
+    is_loopback,
+    valid_metrics_token,
+)
 from vtt_host.server.admission import GateClosed, HelloGate, Sleep, TooManyWaiting
 from vtt_host.server.campaign import CampaignBackend, CampaignHub, Grant, Holder
 from vtt_host.server.closes import CLOSE_GOING_AWAY, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, Refusal
@@ -116,6 +125,8 @@ class Host:
         self._hub_lock = asyncio.Lock()
         self._connections: set[Connection] = set()
         self._server: Server | None = None
+        self._relay: Server | None = None
+        self._relay_lock = asyncio.Lock()
         self._state = HostState.NEW
         self._closed: asyncio.Future[None] | None = None
 
@@ -208,10 +219,20 @@ class Host:
         if self._state is not HostState.NEW:
             raise HostError(f"the host is {self._state.value}; start it only once")
         host, port = self._bind
-        self._server = await serve(
+        self._server = await self._serve(host, port)
+        self._state = HostState.RUNNING
+        collector = QuietCollector(lambda: self.metrics.frames_in)
+        self._collector = asyncio.create_task(collector.run(), name="vtt gc")
+        logger.info("serving on port %d", self.port)
+
+    async def _serve(
+        self, host: str, port: int, connection_type: type[ServerConnection] = ServerConnection
+    ) -> Server:
+        return await serve(
             self._handle,
             host,
             port,
+            create_connection=connection_type,
             process_request=self._routes,
             process_response=self._routes.harden,
             # limits
@@ -224,16 +245,37 @@ class Host:
             compression=self._compression,
             server_header="vtt-host",
         )
-        self._state = HostState.RUNNING
-        collector = QuietCollector(lambda: self.metrics.frames_in)
-        self._collector = asyncio.create_task(collector.run(), name="vtt gc")
-        logger.info("serving on port %d", self.port)
+
+    async def open_relay_port(self) -> int:
+        """The port of the relay listener on 127.0.0.1, opened on the first call.
+
+        Point a tunnel tool here, not at ``port``: the tool connects from loopback on
+        behalf of anyone, and ``ssh -R`` passes a stranger's ``Host`` header on as it
+        is, so only the listener can tell the GM's own requests from relayed ones.
+        Everything arriving here is a player's (``access.RelayConnection``).
+        """
+        async with self._relay_lock:
+            if self._state is not HostState.RUNNING:
+                raise HostError(f"the host is {self._state.value}; open a relay while it runs")
+            if self._relay is None:
+                self._relay = await self._serve("127.0.0.1", 0, RelayConnection)
+                logger.info("relay listener on port %d", self._port_of(self._relay))
+            return self._port_of(self._relay)
+
+    @property
+    def relay_port(self) -> int | None:
+        """The relay listener's port, if ``open_relay_port`` opened one."""
+        return self._port_of(self._relay) if self._relay is not None else None
+
+    @staticmethod
+    def _port_of(server: Server) -> int:
+        return int(server.sockets[0].getsockname()[1])
 
     @property
     def port(self) -> int:
         if self._server is None:
             raise HostError("the host is not started")
-        return int(self._server.sockets[0].getsockname()[1])
+        return self._port_of(self._server)
 
     @property
     def local_url(self) -> str:
@@ -269,9 +311,12 @@ class Host:
             task.cancel()  # the thread finishes its picture; nobody waits for it
         if self._collector is not None:
             self._collector.cancel()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        async with self._relay_lock:
+            servers = [server for server in (self._server, self._relay) if server is not None]
+        for server in servers:
+            server.close()
+        for server in servers:
+            await server.wait_closed()
         for hub in list(self._hubs.values()):
             await hub.close()
         logger.info("host closed")
@@ -296,7 +341,7 @@ class Host:
         async def authenticate(
             hello: Hello, address: str, holder: Holder
         ) -> tuple[CampaignHub, Grant]:
-            return await self._authenticate(hello, address, holder, headers)
+            return await self._authenticate(hello, address, holder, ws, headers)
 
         connection = Connection(
             ws,
@@ -314,7 +359,7 @@ class Host:
             self._connections.discard(connection)
 
     async def _authenticate(
-        self, hello: Hello, address: str, holder: Holder, headers: Headers
+        self, hello: Hello, address: str, holder: Holder, ws: ServerConnection, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         """Find the campaign and role a hello's credential grants; Refusal otherwise.
 
@@ -327,8 +372,8 @@ class Host:
             await self._wait_turn(address)
         try:
             if hello.gm_ticket is not None:
-                return await self._admit_ticket(hello.gm_ticket, address, headers)
-            return await self._admit(hello, address, holder, headers)
+                return await self._admit_ticket(hello.gm_ticket, ws, headers)
+            return await self._admit(hello, address, holder, ws, headers)
         except Refusal as refusal:
             if refusal.code == CLOSE_UNAUTHORIZED:
                 self._failed_hellos.record_failure(address)
@@ -347,7 +392,7 @@ class Host:
             self.metrics.hellos_slowed += 1
 
     async def _admit(
-        self, hello: Hello, address: str, holder: Holder, headers: Headers
+        self, hello: Hello, address: str, holder: Holder, ws: ServerConnection, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         for hub in await self._candidates(hello.campaign):
             grant = await hub.admit(hello, address, holder)
@@ -355,7 +400,7 @@ class Host:
                 grant is not None
                 and grant.role == "gm"
                 and hello.resume is not None
-                and not gm_page_may_connect(address, headers, self.port)
+                and not gm_page_may_connect(ws, headers, self.port)
             ):
                 # GM sessions come from the GM's link, which only this machine may
                 # open: a GM session seen from elsewhere was carried off.
@@ -366,14 +411,14 @@ class Host:
         raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
 
     async def _admit_ticket(
-        self, ticket: str, address: str, headers: Headers
+        self, ticket: str, ws: ServerConnection, headers: Headers
     ) -> tuple[CampaignHub, Grant]:
         """The GM's browser on this machine, with a ticket of ``gm_link``.
 
         A ticket from elsewhere, relayed by a proxy, or from a page of another site is
         refused before it is looked at, so such a try does not use it up.
         """
-        if not gm_page_may_connect(address, headers, self.port):
+        if not gm_page_may_connect(ws, headers, self.port):
             raise Refusal(CLOSE_UNAUTHORIZED, "unauthorized")
         campaign_id = self._gm_tickets.redeem(ticket)
         hub = self._hubs.get(campaign_id) if campaign_id is not None else None

@@ -6,7 +6,8 @@ are answered (anything else: 405, nothing happens). Files are served by name fro
 roots: a path segment must look like a file name (no leading dot, no separators, no
 escapes), and the resolved file must still lie inside the root, so neither ``..`` nor a
 symlink reaches anything else. Anyone gets a bare health answer; the detailed one and
-``/metrics`` only this machine or a metrics token holder (``access``). Pages carry a
+``/metrics`` only this machine or a metrics token holder (``access``; never a request
+through the relay listener, whatever its headers). Pages carry a
 Content-Security-Policy that allows only the host's own scripts, styles, images and
 WebSocket; every other answer one that allows nothing.
 """
@@ -209,9 +210,8 @@ class HttpRoutes:
         return await self._web_file(path, request.headers.get_all("Host"))
 
     def _details_allowed(self, connection: ServerConnection, request: Request) -> bool:
-        remote = connection.remote_address
-        peer = str(remote[0]) if remote else None
-        return may_read_details(peer, request.headers, self._metrics_token)
+        """This machine (``access.from_this_machine``) or a metrics token holder."""
+        return may_read_details(connection, request.headers, self._metrics_token)
 
     def _health_answer(self, detailed: bool) -> Response:
         health = self._health()

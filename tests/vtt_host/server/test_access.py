@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 from websockets.datastructures import Headers
 
@@ -16,6 +19,17 @@ from vtt_host.server.access import (
 )
 
 TOKEN = "k" * 43
+
+
+@dataclass
+class Peer:
+    """What a request arrived on, as far as access asks: its remote address."""
+
+    address: str
+
+    @property
+    def remote_address(self) -> Any:
+        return (self.address, 50000)
 
 
 @pytest.mark.parametrize(
@@ -95,15 +109,15 @@ def test_bearer_tokens(authorization: str, token: str | None) -> None:
 
 def test_details_need_this_machine_or_the_token() -> None:
     lan = headers(("Host", "192.168.1.20:8765"))
-    assert not may_read_details("192.168.1.30", lan, TOKEN)
+    assert not may_read_details(Peer("192.168.1.30"), lan, TOKEN)
     with_token = headers(("Host", "192.168.1.20:8765"), ("Authorization", f"Bearer {TOKEN}"))
-    assert may_read_details("192.168.1.30", with_token, TOKEN)
+    assert may_read_details(Peer("192.168.1.30"), with_token, TOKEN)
     wrong = headers(("Host", "192.168.1.20:8765"), ("Authorization", f"Bearer {TOKEN}x"))
-    assert not may_read_details("192.168.1.30", wrong, TOKEN)
+    assert not may_read_details(Peer("192.168.1.30"), wrong, TOKEN)
     doubled = headers(
         ("Authorization", "Bearer nope"), ("Authorization", f"Bearer {TOKEN}"), ("Host", "x")
     )
-    assert not may_read_details("192.168.1.30", doubled, TOKEN)
+    assert not may_read_details(Peer("192.168.1.30"), doubled, TOKEN)
 
 
 @pytest.mark.parametrize(
