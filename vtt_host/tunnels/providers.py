@@ -26,6 +26,7 @@ from typing import Protocol
 from vtt_host.tunnels.spec import SshTarget, TunnelSpec
 
 LOCAL_ADDRESS = "127.0.0.1"
+TUNNEL_FORMS = ("cloudflared", "ngrok", "ssh:[user@]host[:port]")
 
 
 class UrlReader(Protocol):
@@ -54,9 +55,10 @@ class Provider:
         return None
 
     def missing(self) -> str:
+        others = [f"--tunnel {kind}" for kind in TUNNEL_FORMS if not kind.startswith(self.tool)]
         return (
             f"{self.tool} is not installed (not found on PATH): get it from {self.get_it}, "
-            "or use another tunnel (--tunnel cloudflared, ngrok or ssh:[user@]host[:port])"
+            f"or use {' or '.join(others)}"
         )
 
 

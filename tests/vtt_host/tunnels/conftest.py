@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
+import sys
 import threading
+import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from vtt_host.library import Library
 from vtt_host.server import Host
@@ -66,6 +74,10 @@ async def http_get(port: int, path: str, *, host: str | None = None, **headers: 
     async with asyncio.timeout(10):
         data = await reader.read()
     writer.close()
+    return parse_answer(data)
+
+
+def parse_answer(data: bytes) -> Answer:
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *fields = head.decode("latin-1").split("\r\n")
     parsed = {}
@@ -224,3 +236,141 @@ class Changes:
                 self._changed.clear()
                 await self._changed.wait()
         return self.seen
+
+
+# -- the fake cloudflared and ngrok (fake_tool.py) -------------------------------------
+
+FAKE_TOOL = Path(__file__).with_name("fake_tool.py")
+
+
+@dataclass
+class Certificate:
+    cert: Path
+    key: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        """Trusts the fake tunnel's certificate, for the public names it was made for."""
+        context = ssl.create_default_context(cafile=str(self.cert))
+        return context
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for the tunnels' public names (``openssl req``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (apt-get install openssl)")
+    root = tmp_path_factory.mktemp("tls")
+    made = Certificate(root / "cert.pem", root / "key.pem")
+    names = "DNS:*.trycloudflare.com,DNS:*.ngrok-free.app"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(made.key),
+            "-out",
+            str(made.cert),
+            "-subj",
+            "/CN=vtt-host test tunnel",
+            "-addext",
+            f"subjectAltName={names}",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return made
+
+
+@dataclass
+class FakeTools:
+    """Fake ``cloudflared`` and ``ngrok`` first on PATH, and what they did."""
+
+    state: Path
+    listen_port: int
+    certificate: Certificate
+    monkeypatch: pytest.MonkeyPatch
+
+    def mode(self, mode: str) -> None:
+        self.monkeypatch.setenv("FAKE_TUNNEL_MODE", mode)
+
+    def starts(self) -> int:
+        counter = self.state / "starts"
+        return int(counter.read_text()) if counter.exists() else 0
+
+    def argv(self, start: int = 0) -> list[str]:
+        return list(json.loads((self.state / f"argv-{start}.json").read_text()))
+
+    def pids(self) -> list[int]:
+        return [int((self.state / f"pid-{n}").read_text()) for n in range(self.starts())]
+
+
+@pytest.fixture
+def fake_tools(
+    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+) -> FakeTools:
+    bin_dir = tmp_path / "fake-bin"
+    state = tmp_path / "fake-state"
+    bin_dir.mkdir()
+    state.mkdir()
+    for tool in ("cloudflared", "ngrok"):
+        script = bin_dir / tool
+        script.write_text(f'#!/bin/sh\nexec {sys.executable} {FAKE_TOOL} {tool} "$@"\n')
+        script.chmod(0o755)
+    port = free_port()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_TUNNEL_DIR", str(state))
+    monkeypatch.setenv("FAKE_TUNNEL_LISTEN", str(port))
+    monkeypatch.setenv("FAKE_TUNNEL_CERT", str(certificate.cert))
+    monkeypatch.setenv("FAKE_TUNNEL_KEY", str(certificate.key))
+    monkeypatch.delenv("FAKE_TUNNEL_MODE", raising=False)
+    return FakeTools(state, port, certificate, monkeypatch)
+
+
+async def https_get(tools: FakeTools, url: str, path: str) -> Answer:
+    """A GET of ``url`` + path through the fake tunnel, as a browser elsewhere sends it:
+    TLS for the public name, that name as ``Host``."""
+    name = urllib.parse.urlsplit(url).hostname
+    assert name is not None
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1",
+        tools.listen_port,
+        ssl=tools.certificate.client_context(),
+        server_hostname=name,
+    )
+    request = f"GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n"
+    writer.write(request.encode())
+    await writer.drain()
+    async with asyncio.timeout(10):
+        data = await reader.read()
+    writer.close()
+    return parse_answer(data)
+
+
+async def wss_hello(tools: FakeTools, url: str, **hello: Any) -> dict[str, Any] | int:
+    """The first answer to a hello over ``wss://`` through the fake tunnel, or the code
+    the host closed the connection with."""
+    name = urllib.parse.urlsplit(url).hostname
+    assert name is not None
+    async with connect(
+        f"wss://{name}/ws",
+        host="127.0.0.1",
+        port=tools.listen_port,
+        ssl=tools.certificate.client_context(),
+        origin=Origin(url.rstrip("/")),
+        max_size=None,
+    ) as ws:
+        await ws.send(json.dumps({"type": "hello", "protocol": 1, **hello}))
+        try:
+            return dict(json.loads(await ws.recv()))
+        except ConnectionClosed:
+            await ws.wait_closed()
+            assert ws.close_code is not None
+            return ws.close_code
