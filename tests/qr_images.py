@@ -37,3 +37,23 @@ def decoded(picture: Image.Image) -> list[str]:
         found.text
         for found in zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)
     ]
+
+
+RGB = tuple[int, int, int]
+Cell = tuple[str, RGB, RGB]
+"""One terminal cell: its character, foreground and background colour."""
+
+
+def cells_image(rows: Sequence[Sequence[Cell]], module_px: int = MODULE_PX) -> Image.Image:
+    """A picture of terminal cells in their own colours: a half block's drawn half in
+    the foreground, the rest in the background, as a terminal shows them."""
+    width = max(len(row) for row in rows)
+    picture = Image.new("RGB", (width * module_px, len(rows) * 2 * module_px), (128, 128, 128))
+    draw = ImageDraw.Draw(picture)
+    for y, row in enumerate(rows):
+        for x, (char, fg, bg) in enumerate(row):
+            halves = (fg if char in TOP_DARK else bg, fg if char in BOTTOM_DARK else bg)
+            for half, colour in enumerate(halves):
+                left, top = x * module_px, (y * 2 + half) * module_px
+                draw.rectangle((left, top, left + module_px - 1, top + module_px - 1), fill=colour)
+    return picture
