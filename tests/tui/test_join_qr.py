@@ -23,6 +23,7 @@ from tui.widgets.join_line import JoinLine
 SIZE = (120, 40)
 SMALL = (80, 24)
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
+DOCS_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "images" / "join-qr.svg"
 
 
 def colour(value: Color | None, default: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -144,3 +145,20 @@ def test_qr_screen_snapshot(table_dir: Path, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(table_app(table_dir), terminal_size=SMALL, run_before=run_before)
+
+
+async def test_the_qr_screen_picture_for_the_docs(table_dir: Path) -> None:
+    """docs/images/join-qr.svg, with a LAN link as a GM's table would show."""
+    link = "http://192.168.1.20:8765/?code=K7QM-4XPD-TR"
+    app = table_app(table_dir)
+    async with app.run_test(size=(84, 25)) as pilot:
+        await wait_ready(pilot)
+        app.session.join_code = lambda: "K7QM-4XPD-TR"  # type: ignore[method-assign]
+        app.session.join_link = lambda: link  # type: ignore[method-assign]
+        await pilot.press("j")
+        await until(pilot, lambda: isinstance(app.screen, JoinQrScreen), "the QR screen")
+        await pilot.pause()
+        assert camera_reads(app) == [link]
+        DOCS_PICTURE.parent.mkdir(parents=True, exist_ok=True)
+        app.save_screenshot(DOCS_PICTURE.name, str(DOCS_PICTURE.parent))
+    assert link in DOCS_PICTURE.read_text()
