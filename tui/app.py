@@ -33,12 +33,14 @@ from tui.screens.claim import ClaimScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.file_path import FileChoice, FilePathScreen
 from tui.screens.help import HelpScreen
+from tui.screens.join_qr import JoinQrScreen
 from tui.screens.main import MainScreen
 from tui.screens.new_campaign import NewCampaign, NewCampaignScreen
 from tui.screens.pick import PickScreen
 from tui.screens.settings import SettingsChange, SettingsScreen
 from tui.screens.welcome import FirstStep, WelcomeScreen
 from tui.session import GmSession, NoCampaign
+from tui.widgets.join_line import JoinLine
 from vtt_host.errors import VttError
 from vtt_host.library import AmbiguousCampaign, UnknownCampaign
 from vtt_host.server import Claim, ClaimEvent, ClaimOutcome
@@ -70,6 +72,7 @@ class GmApp(App[None]):
         Binding("f6", "backup", "Back up now", show=False),
         Binding("f7", "restore", "Restore from backup", show=False),
         Binding("f8", "settings", "Settings", show=False),
+        Binding("j", "join_qr", "Show the join QR code", show=False),
     ]
 
     def __init__(
@@ -413,6 +416,18 @@ class GmApp(App[None]):
             self.screen.dismiss(None)
             return
         self.push_screen(HelpScreen(key_groups(self, self.screen)))
+
+    def action_join_qr(self) -> None:
+        """Show the join link as a QR code for phones (or close it); it follows the
+        join line, so a new code or link is redrawn while it is shown."""
+        if isinstance(self.screen, JoinQrScreen):
+            self.screen.dismiss(None)
+            return
+        if self.session.join_link() is None or not self._main.is_attached:
+            self.notify("Players are not being served: there is no join link.", severity="warning")
+            return
+        self._main.show_status()  # the join line up to date before the code is drawn
+        self.push_screen(JoinQrScreen(self._main.query_one(JoinLine)))
 
     # -- stopping --------------------------------------------------------------------
 

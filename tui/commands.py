@@ -45,6 +45,11 @@ COMMANDS: tuple[Command, ...] = (
     # players
     Command("Copy join link", "Copy the link players open to join", "copy_link"),
     Command(
+        "Show the join QR code",
+        "The join link as a QR code, big, for phones to join by camera",
+        "app.join_qr",
+    ),
+    Command(
         "Map in browser",
         "Open the table in your browser as the GM (a one-time link, shown too)",
         "map_in_browser",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import json
 import logging
 import os
@@ -93,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Host a tabletop campaign: a GM app in the terminal, players in the browser.",
         epilog="Start with 'vtt-host run --demo' to try the sample campaign.",
         parents=[_common(defaults=True)],
+    )
+    parser.add_argument(
+        "--version", action="version", version="vtt-host " + importlib.metadata.version("vtt-host")
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

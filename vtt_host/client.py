@@ -1,4 +1,4 @@
-"""A Python client for PROTOCOL.md v1, for tests, bots and benchmarks.
+"""A Python client for protocol v1 (docs/protocol.md), for tests, bots and benchmarks.
 
 ``async with Client.connect(url, name="Alice", code="...") as client`` opens a
 connection, waits for the ``welcome`` and keeps ``client.view`` equal to the host's view
@@ -39,7 +39,8 @@ RESUME_ATTEMPTS = 30
 KEPT_FRAMES = 1000
 WELCOME_TIMEOUT_S = 60.0
 """How long a hello may wait for its welcome: past the failed-attempt limits the host
-checks a join code only at its turn (PROTOCOL.md, up to 10 s each, one at a time)."""
+checks a join code only at its turn (docs/protocol.md "Failed attempts": up to 10 s
+each, one at a time)."""
 Frame = dict[str, Any]
 
 

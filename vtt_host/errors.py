@@ -1,6 +1,6 @@
 """One exception tree for the host.
 
-Every refusal a client can see carries a wire ``code`` (PROTOCOL.md "Errors") and a
+Every refusal a client can see carries a wire ``code`` (docs/protocol.md "Errors") and a
 message written for the person who sent the action. Lower layers' errors are
 translated into these at the boundary.
 """

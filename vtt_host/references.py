@@ -1,7 +1,7 @@
 """Fields that name other entities, and what a player sees of them.
 
-A player's view holds no reference to a hidden entity (PROTOCOL.md, "The state
-document"). Every field of the schema that names an entity is decided here, once:
+A player's view holds no reference to a hidden entity (docs/protocol.md "State and
+views"). Every field of the schema that names an entity is decided here, once:
 
 | field | names | what a player sees |
 |---|---|---|

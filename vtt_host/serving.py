@@ -140,7 +140,7 @@ class ServingSession:
         return f"{self.http_url}?code={quote(self.join_code)}"
 
     def ready_event(self) -> dict[str, Any]:
-        """The ``ready`` line of PROTOCOL.md "Headless start", plus the join link and a
+        """The ``ready`` line of docs/protocol.md "Headless start": with the join link and a
         one-time link that opens the GM's map in a browser on this machine (valid for
         two minutes, once)."""
         return {

@@ -1,7 +1,7 @@
 """A real host in a subprocess and the system Chromium, driven by Playwright.
 
 The host is started as ``vtt-host serve --headless --demo --data-dir DIR --port 0`` and
-its one JSON "ready" line is read from stdout (PROTOCOL.md, "Headless start").
+its one JSON "ready" line is read from stdout (docs/protocol.md "Headless start").
 """
 
 from __future__ import annotations

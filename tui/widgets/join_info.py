@@ -11,12 +11,14 @@ from textual.widget import Widget
 
 
 class JoinInfo(Widget):
-    """Shows the join code and link; ``c`` copies the link, ``r`` rotates the code."""
+    """Shows the join code and link; ``c`` copies the link, ``r`` rotates the code, ``j``
+    shows the link as a QR code."""
 
-    code: reactive[str | None] = reactive(None)
-    link: reactive[str | None] = reactive(None)
+    # layout: the text grows from one line (not serving) to three once the host is up.
+    code: reactive[str | None] = reactive(None, layout=True)
+    link: reactive[str | None] = reactive(None, layout=True)
     lan: reactive[str | None] = reactive(None)
-    metrics: reactive[tuple[str, str] | None] = reactive(None)
+    metrics: reactive[tuple[str, str] | None] = reactive(None, layout=True)
     """(URL on this machine, bearer token for other machines) of /metrics."""
 
     def watch_code(self, code: str | None) -> None:
@@ -32,6 +34,9 @@ class JoinInfo(Widget):
         text.append(self.lan or "—")
         text.append("\nJoin link ", style="bold")
         text.append(self.link or "—", style="underline")
+        if self.link:
+            text.append("   j", style="bold")
+            text.append(" shows it as a QR code for phones")
         if self.metrics is not None:
             url, token = self.metrics
             text.append("\nMetrics ", style="bold")

@@ -9,7 +9,8 @@ from textual.widget import Widget
 
 
 class JoinLine(Widget):
-    """Shows ``link`` and ``code``; hidden while players are not being served."""
+    """Shows ``link`` and ``code`` (and that ``j`` shows the QR code); hidden while
+    players are not being served."""
 
     code: reactive[str | None] = reactive(None)
     link: reactive[str | None] = reactive(None)
@@ -29,4 +30,6 @@ class JoinLine(Widget):
         text.append(self.code, style="bold reverse")
         text.append("  link ", style="bold")
         text.append(self.link or "—", style="underline")
+        text.append("  j", style="bold")
+        text.append(" QR code")
         return text

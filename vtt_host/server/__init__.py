@@ -1,4 +1,4 @@
-"""The network host: PROTOCOL.md v1 over WebSocket, plus HTTP, on one port."""
+"""The network host: protocol v1 (docs/protocol.md) over WebSocket, plus HTTP, on one port."""
 
 from vtt_host.server.access import valid_metrics_token
 from vtt_host.server.app import Host, HostError, HostState

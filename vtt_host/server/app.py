@@ -18,6 +18,7 @@ import enum
 import logging
 import secrets
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +42,7 @@ from vtt_host.server.connection import Connection
 from vtt_host.server.frames import PROTOCOL_VERSION, Hello
 from vtt_host.server.gm_tickets import GmTickets
 from vtt_host.server.http import DEFAULT_WEB_DIR, WS_PATH, AssetLookup, HttpRoutes
+from vtt_host.server.join_page import JoinEntry
 from vtt_host.server.limits import FailedHelloTracker, HostLimits
 from vtt_host.server.metrics import Metrics
 from vtt_host.server.writes import WriteCoalescer
@@ -76,6 +78,7 @@ class Host:
         previews: AssetLookup | None = None,
         web_dir: Path | None = DEFAULT_WEB_DIR,
         open_campaign: OpenCampaign | None = None,
+        join_link: Callable[[str], str] | None = None,
         # protection
         limits: HostLimits | None = None,
         metrics_token: str | None = None,
@@ -95,6 +98,7 @@ class Host:
         self._compression = compression
         self._clock = clock
         self._open_campaign = open_campaign
+        self._join_link = join_link
         self.metrics = Metrics()
         self._writes = WriteCoalescer()
         self._collector: asyncio.Task[None] | None = None
@@ -117,6 +121,7 @@ class Host:
             assets=assets,
             previews=previews,
             web_dir=web_dir,
+            join_entries=self._join_entries,
         )
         self._previews = previews
         self._warming: set[asyncio.Task[Any]] = set()
@@ -180,6 +185,25 @@ class Host:
 
     def join_code(self, campaign_id: str | None = None) -> str:
         return self.hub(campaign_id).credentials.join_code
+
+    def join_link(self, campaign_id: str | None = None) -> str:
+        """The link to hand a campaign's players (``/join`` shows it and its QR code).
+
+        What the ``join_link`` callable given to the Host says (the start-up code knows
+        the LAN address, the tunnel or the public URL); without one, this machine's
+        ``local_http_url`` with ``?code=`` the join code.
+        """
+        hub = self.hub(campaign_id)
+        if self._join_link is not None:
+            return self._join_link(hub.id)
+        code = urllib.parse.quote(hub.credentials.join_code, safe="")
+        return f"{self.local_http_url}?code={code}"
+
+    def _join_entries(self) -> list[JoinEntry]:
+        return [
+            JoinEntry(hub.id, hub.backend.name, self.join_link(hub.id), hub.credentials.join_code)
+            for hub in self._hubs.values()
+        ]
 
     def gm_token(self, campaign_id: str | None = None) -> str:
         return self.hub(campaign_id).credentials.gm_token

@@ -1,6 +1,6 @@
 """Close codes and refusals: how the host ends a connection, and says why.
 
-PROTOCOL.md's codes plus this host's own (docs/protocol-extensions.md). A ``Refusal``
+Every code is listed in docs/protocol.md "Close codes". A ``Refusal``
 is raised wherever a hello is judged (the host, a campaign's admission) and turned into
 a close by the connection.
 """
@@ -25,7 +25,7 @@ def clip_reason(reason: str) -> str:
 
 
 class Refusal(Exception):
-    """A hello that is answered with a close code (PROTOCOL.md "Refusals")."""
+    """A hello that is answered with a close code (docs/protocol.md "Close codes")."""
 
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(f"{code} {reason}")

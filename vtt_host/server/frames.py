@@ -1,7 +1,7 @@
 """The wire codec: strict models for client frames, builders for server frames.
 
 Pure: text in, models or text out (a welcome's view stays in UTF-8 pieces). Client
-frames must be plain JSON (PROTOCOL.md "Limits": finite numbers that fit a double, valid
+frames must be plain JSON (docs/protocol.md "Limits": finite numbers that fit a double, valid
 Unicode, at most 64 levels of nesting; and unique keys) and reject unknown fields
 ("Unknown fields are rejected, not ignored"); the first frame's failures map to close
 codes, later frames' to ``error`` frames or rejected acks, and the caller decides which
@@ -55,7 +55,7 @@ class BadFrame(Exception):
 class NotPlainFrame(BadFrame):
     """JSON carrying values plain JSON cannot (1e400, lone surrogates, deep nesting).
 
-    Refused as ``invalid`` (PROTOCOL.md "Limits"). ``frame_type`` is the frame's type when
+    Refused as ``invalid`` (docs/protocol.md "Limits"). ``frame_type`` is the frame's type when
     it could still be read, so an action or a decision is answered with its ``ack``.
     """
 

@@ -6,8 +6,9 @@ are answered (anything else: 405, nothing happens). Files are served by name fro
 roots: a path segment must look like a file name (no leading dot, no separators, no
 escapes), and the resolved file must still lie inside the root, so neither ``..`` nor a
 symlink reaches anything else. Anyone gets a bare health answer; the detailed one and
-``/metrics`` only this machine or a metrics token holder (``access``; never a request
-through the relay listener, whatever its headers). Pages carry a
+``/metrics`` only this machine or a metrics token holder (``access``); the ``/join`` page
+(and its QR codes) only this machine. A request through the relay listener is never
+this machine's, whatever its headers (``access.from_this_machine``). Pages carry a
 Content-Security-Policy that allows only the host's own scripts, styles, images and
 WebSocket; every other answer one that allows nothing.
 """
@@ -21,7 +22,8 @@ import json
 import logging
 import mimetypes
 import re
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,13 +31,18 @@ from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from vtt_host.server.access import may_read_details
+from vtt_host.qr import qr_svg
+from vtt_host.server.access import from_this_machine, may_read_details
 from vtt_host.server.asset_cache import AssetCache
 from vtt_host.server.conditional import entity_tag, none_match
+from vtt_host.server.join_page import JoinEntry, join_page
 
 logger = logging.getLogger(__name__)
 
 WS_PATH = "/ws"
+JOIN_PATH = "/join"
+JOIN_SVG_PATH = "/join.svg"
+NOT_THIS_MACHINE = "the join page is shown only on the host's own machine\n"
 ASSET_PATH = re.compile(r"^/assets/([0-9a-f]{64})(/preview)?$")
 SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_WEB_FILE_BYTES = 32 * 1024 * 1024
@@ -159,8 +166,10 @@ class HttpRoutes:
         assets: AssetLookup | None = None,
         previews: AssetLookup | None = None,
         web_dir: Path | None = DEFAULT_WEB_DIR,
+        join_entries: Callable[[], Sequence[JoinEntry]] = tuple,
     ) -> None:
         self._health = health
+        self._join_entries = join_entries
         self._metrics = metrics
         self._metrics_token = metrics_token
         self._assets = assets
@@ -204,10 +213,47 @@ class HttpRoutes:
             return self._health_answer(self._details_allowed(connection, request))
         if path == "/metrics":
             return self._metrics_answer(self._details_allowed(connection, request))
+        if path in (JOIN_PATH, JOIN_SVG_PATH):
+            if not self._from_this_machine(connection, request):
+                # The same answer whatever is asked: nothing about the campaigns served.
+                return text_response(http.HTTPStatus.FORBIDDEN, NOT_THIS_MACHINE)
+            if path == JOIN_SVG_PATH:
+                return self._join_svg(request.path)
+            return self._join_page(request.headers.get_all("Host"))
         match = ASSET_PATH.match(path)
         if match:
             return await self._asset(match.group(1), request, preview=bool(match.group(2)))
         return await self._web_file(path, request.headers.get_all("Host"))
+
+    def _from_this_machine(self, connection: ServerConnection, request: Request) -> bool:
+        """Whether a request is this machine's own (``access.from_this_machine``: never
+        one through the relay listener)."""
+        return from_this_machine(connection, request.headers)
+
+    def _join_page(self, hosts: list[str]) -> Response:
+        headers = {
+            **WEB_HEADERS,
+            "Cache-Control": "no-store",  # join codes change
+            "Content-Security-Policy": page_csp(hosts[0] if len(hosts) == 1 else None),
+        }
+        body = join_page(self._join_entries())
+        return response(http.HTTPStatus.OK, body, "text/html; charset=utf-8", headers)
+
+    def _join_svg(self, target: str) -> Response:
+        """``/join.svg?campaign=<id>``: one campaign's QR code alone."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+        asked = query.get("campaign", [])
+        found = [e for e in self._join_entries() if len(asked) == 1 and e.campaign_id == asked[0]]
+        if not found:
+            return text_response(http.HTTPStatus.NOT_FOUND, "no such campaign\n")
+        entry = found[0]
+        svg = qr_svg(entry.link, f"QR code of the join link of {entry.name}")
+        return response(
+            http.HTTPStatus.OK,
+            svg.encode(),
+            "image/svg+xml; charset=utf-8",
+            {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
 
     def _details_allowed(self, connection: ServerConnection, request: Request) -> bool:
         """This machine (``access.from_this_machine``) or a metrics token holder."""

@@ -1,11 +1,12 @@
 """Abuse limits, pure and clock-injected so they are tested without sleeping.
 
-PROTOCOL.md fixes the floor every host honours: 30 frames a second per connection in
-bursts of 60, a connection over that for 10 s is closed; refused hellos (4001) are
-limited to 5 a minute per address and 60 a minute for the whole host, and past either
-limit join-code hellos are slowed (checked one at a time per address, each after a
-wait of up to 10 s), never refused, so a stranger cannot lock the table out. A host may
-be more generous, so every figure is a parameter with the protocol's value as default.
+docs/protocol.md "Limits" gives the floor every client can count on: 30 frames a
+second per connection in bursts of 60, a connection over that for 10 s is closed;
+refused hellos (4001) are limited to 5 a minute per address and 60 a minute for the
+whole host, and past either limit join-code hellos are slowed (checked one at a time
+per address, each after a wait of up to 10 s), never refused, so a stranger cannot lock
+the table out. A host may be more generous, so every figure is a parameter with the
+documented value as default.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ when the host starts."""
 
 @dataclass(frozen=True, slots=True)
 class HostLimits:
-    """Every limit the host applies, with PROTOCOL.md's values as defaults.
+    """Every limit the host applies, with docs/protocol.md "Limits" values as defaults.
 
     The send queue bounds what one slow client can make the host hold; past it the
     connection is closed with 1013 and the client resumes, instead of everyone waiting.

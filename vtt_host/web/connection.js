@@ -1,5 +1,5 @@
 // One player's link to the host: hello/welcome, patches applied to the view, acks,
-// resume with backoff after a drop or a version gap (PROTOCOL.md v1).
+// resume with backoff after a drop or a version gap (docs/protocol.md "Resuming").
 
 import { applyPatch } from "./patch.js";
 

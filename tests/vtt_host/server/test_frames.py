@@ -144,7 +144,7 @@ def test_redacted_patch_has_neither_by_nor_description() -> None:
     assert json.loads(frames.patch(5, [], None, None)) == {"type": "patch", "version": 5, "ops": []}
 
 
-# -- plain JSON only (PROTOCOL.md "Limits every host honours") -------------------------
+# -- plain JSON only (docs/protocol.md "Limits") ------------------------------------------
 
 
 def nested_action(levels: int) -> str:

@@ -51,6 +51,15 @@ async def test_a_loopback_request_on_the_relay_gets_only_what_strangers_get(host
     assert (await get(host.port, "/metrics"))[0] == 200
 
 
+async def test_the_join_page_is_not_shown_through_the_relay(host: Host) -> None:
+    relay = await host.open_relay_port()
+    for path in ("/join", f"/join.svg?campaign={host.hub().id}"):
+        status, body = await get(relay, path)
+        assert status == 403
+        assert host.join_code().encode() not in body
+        assert (await get(host.port, path))[0] == 200
+
+
 async def test_a_gm_ticket_or_gm_session_through_the_relay_is_refused(host: Host) -> None:
     relay = await host.open_relay_port()
     ticket = ticket_of(host.gm_link())
