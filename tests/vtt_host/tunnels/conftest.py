@@ -9,6 +9,7 @@ database, not from ``$HOME``, so a temporary HOME alone would not reach it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -47,13 +48,18 @@ async def library(tmp_path: Path) -> AsyncIterator[Library]:
 
 @pytest.fixture
 async def host(library: Library) -> AsyncIterator[Host]:
+    async with demo_host(library) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def demo_host(library: Library) -> AsyncIterator[Host]:
     """The demo campaign with the browser client, on 127.0.0.1 port 0."""
     campaign = await library.open_campaign(await library.create("Crossroads", demo=True))
     served = Host(assets=library.assets, previews=library.previews)
     await served.add_campaign(campaign)
-    await served.start()
-    yield served
-    await served.close()
+    async with served:
+        yield served
 
 
 @dataclass
@@ -256,10 +262,13 @@ class Certificate:
 
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+def make_certificate(root: Path) -> Certificate:
     """A self-signed certificate for the tunnels' public names (``openssl req``)."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed (apt-get install openssl)")
-    root = tmp_path_factory.mktemp("tls")
     made = Certificate(root / "cert.pem", root / "key.pem")
     names = "DNS:*.trycloudflare.com,DNS:*.ngrok-free.app"
     subprocess.run(
@@ -316,6 +325,13 @@ class FakeTools:
 def fake_tools(
     tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
 ) -> FakeTools:
+    return install_fake_tools(tmp_path, certificate, monkeypatch)
+
+
+def install_fake_tools(
+    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+) -> FakeTools:
+    """Fake ``cloudflared`` and ``ngrok`` first on PATH, listening on a free port."""
     bin_dir = tmp_path / "fake-bin"
     state = tmp_path / "fake-state"
     bin_dir.mkdir()
