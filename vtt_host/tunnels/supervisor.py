@@ -55,6 +55,25 @@ async def output_lines(stream: asyncio.StreamReader) -> AsyncIterator[str]:
         yield pending[:MAX_LINE_CHARS].decode("utf-8", "replace").rstrip("\r")
 
 
+class Backoff:
+    """The waits before restarts: 1 s, 2 s, 4 s, ... at most 30 s; back to 1 s for a
+    tool that had stayed up ``STABLE_AFTER_S`` before it died."""
+
+    def __init__(self) -> None:
+        self.delay_s = FIRST_DELAY_S
+
+    def died_after(self, up_s: float) -> float:
+        """The wait before the first restart of a tool that was up ``up_s``."""
+        if up_s >= STABLE_AFTER_S:
+            self.delay_s = FIRST_DELAY_S
+        return self.delay_s
+
+    def waited(self) -> float:
+        """After a wait: the one before the next try, should this one fail too."""
+        self.delay_s = min(self.delay_s * 2, MAX_DELAY_S)
+        return self.delay_s
+
+
 def exit_text(code: int | None) -> str:
     if code is None:
         return "still running"
@@ -254,25 +273,24 @@ class Tunnel:
             logger.exception("the tunnel's on_change failed")
 
     async def _supervise(self) -> None:
-        delay = FIRST_DELAY_S
+        backoff = Backoff()
         tool = self._provider.tool
         while True:
             run = self._run
             assert run is not None
             code = await run.process.wait()
             await run.stop()
-            if time.monotonic() - self._up_since >= STABLE_AFTER_S:
-                delay = FIRST_DELAY_S
+            delay = backoff.died_after(time.monotonic() - self._up_since)
             self._down(f"{tool} died ({exit_text(code)}); restarting in {delay:g} s")
             while True:
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_DELAY_S)
+                delay = backoff.waited()
                 self.restarts += 1
                 try:
                     url = await self._launch()
                 except TunnelError as error:
                     reason = str(error).split(";", 1)[0]
-                    self.status = f"{tool} did not come back ({reason}); retrying in {delay:g} s"
+                    self.status = f"{reason}; retrying in {delay:g} s"
                     logger.warning("%s", error)
                     continue
                 self._up(url)

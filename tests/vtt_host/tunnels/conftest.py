@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -390,3 +390,10 @@ async def wss_hello(tools: FakeTools, url: str, **hello: Any) -> dict[str, Any] 
             await ws.wait_closed()
             assert ws.close_code is not None
             return ws.close_code
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    """Poll what has no event to wait on (a tunnel's status line)."""
+    async with asyncio.timeout(timeout_s):
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)

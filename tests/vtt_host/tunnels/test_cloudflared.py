@@ -17,7 +17,7 @@ from vtt_host.server import Host
 from vtt_host.tunnels import Tunnel, TunnelError, TunnelSpec
 from vtt_host.tunnels.supervisor import KILL_AFTER_S
 
-from .conftest import Changes, FakeTools, https_get, process_exists, wss_hello
+from .conftest import Changes, FakeTools, eventually, https_get, process_exists, wss_hello
 
 CLOUDFLARED = TunnelSpec.parse("cloudflared")
 QUICK_URL = re.compile(r"^https://[a-z]+(?:-[a-z]+)+\.trycloudflare\.com/$")
@@ -109,6 +109,39 @@ async def test_the_status_says_it_died_and_when_it_restarts(
         await tunnel.close()
     assert statuses[0] == "cloudflared died (killed by signal 15); restarting in 1 s"
     assert statuses[1] == f"cloudflared: {changes.seen[1]} (up)"
+
+
+async def test_a_restart_that_fails_is_tried_again_later(
+    fake_tools: FakeTools, tunnel: Tunnel, changes: Changes
+) -> None:
+    first_pid = tunnel.pid
+    assert first_pid is not None
+    fake_tools.mode("fail")
+    os.kill(first_pid, signal.SIGKILL)
+    await eventually(lambda: "retrying" in tunnel.status)
+    assert tunnel.status == (
+        "cloudflared stopped (exit 1) before the tunnel was up; retrying in 2 s"
+    )
+    assert tunnel.public_url is None
+    fake_tools.mode("serve")
+    seen = await changes.wait_for(2)
+    assert seen[0] is None
+    assert seen[1] is not None
+    assert tunnel.restarts == 2
+    assert fake_tools.starts() == 3
+
+
+async def test_close_while_it_waits_to_restart_leaves_nothing(
+    fake_tools: FakeTools, tunnel: Tunnel, changes: Changes
+) -> None:
+    pid = tunnel.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    await changes.wait_for(1)
+    await tunnel.close()
+    assert tunnel.status == "cloudflared: stopped"
+    assert fake_tools.starts() == 1
+    assert not any(process_exists(pid) for pid in fake_tools.pids())
 
 
 async def test_close_ends_cloudflared_and_leaves_nothing(tunnel: Tunnel) -> None:
